@@ -1,0 +1,118 @@
+"""Strict readers for configuration variables.
+
+django-environ is lenient: ``DJANGO_DEBUG=maybe`` silently becomes ``False`` and an unknown
+database scheme yields an empty config. A portal that quietly starts with the wrong settings is
+worse than one that refuses to start, so every reader here names the variable it could not parse.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import unquote, urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+_DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
+_BROKER_SCHEMES = {"filesystem", "redis", "rediss", "amqp", "amqps", "memory"}
+_EMAIL_SCHEMES = {"smtp", "smtps", "smtp+tls", "smtp+ssl", "consolemail", "filemail", "memorymail", "dummymail"}
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    return None if value is None else value.strip()
+
+
+def _fail(name: str, value: str, expected: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"Environment variable {name}={value!r} is invalid: expected {expected}.")
+
+
+def get_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise _fail(name, value, "one of true/false/1/0/yes/no/on/off")
+
+
+def get_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = _raw(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise _fail(name, value, "an integer") from None
+    if number < minimum:
+        raise _fail(name, value, f"an integer >= {minimum}")
+    return number
+
+
+def get_str(name: str, default: str | None = None) -> str:
+    value = _raw(name)
+    if value is None or value == "":
+        if default is None:
+            raise ImproperlyConfigured(f"Environment variable {name} must be set.")
+        return default
+    return value
+
+
+def get_list(name: str, default: list[str]) -> list[str]:
+    value = _raw(name)
+    if value is None:
+        return default
+    items = [item.strip() for item in value.split(",")]
+    if any(not item for item in items):
+        raise _fail(name, value, "a comma-separated list without empty items")
+    return items
+
+
+def _scheme(name: str, value: str, allowed: set[str]) -> str:
+    scheme = urlsplit(value).scheme.lower()
+    if "://" not in value or scheme not in allowed:
+        raise _fail(name, value, "a URL with one of the schemes " + ", ".join(sorted(allowed)))
+    return scheme
+
+
+def get_database(name: str, default: str) -> dict:
+    value = _raw(name) or default
+    scheme = _scheme(name, value, _DATABASE_SCHEMES)
+    config = environ.Env.db_url_config(value)
+    if not config.get("NAME"):
+        raise _fail(name, value, "a URL that names the database")
+    if scheme == "sqlite":
+        # Worker, beat and web share one file: wait for locks instead of failing at once.
+        config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                             "init_command": "PRAGMA journal_mode=WAL;"}
+    else:
+        config["CONN_MAX_AGE"] = 60
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def get_broker_url(name: str, default: str) -> str:
+    value = _raw(name) or default
+    _scheme(name, value, _BROKER_SCHEMES)
+    return value
+
+
+def get_email(name: str, default: str) -> dict:
+    value = _raw(name) or default
+    scheme = _scheme(name, value, _EMAIL_SCHEMES)
+    try:
+        config = environ.Env.email_url_config(value)
+    except (ValueError, KeyError) as exc:
+        raise _fail(name, value, str(exc)) from None
+    if scheme == "filemail":
+        # django-environ drops the leading slash of an absolute path.
+        path = unquote(urlsplit(value).path)
+        if not path:
+            raise _fail(name, value, "filemail:///absolute/folder")
+        config["EMAIL_FILE_PATH"] = path
+    return config

@@ -1,0 +1,229 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from chains.models import IndustryChain
+from events.validators import validate_rrule
+from liaisons.models import ActionItem
+
+
+class EventKind(models.TextChoices):
+    JOINT_MEETING = "joint_meeting", _("Joint meeting")
+    SALON = "salon", _("Salon")
+    SYMPOSIUM = "symposium", _("Symposium")
+    PARTY_DAY = "party_day", _("Themed party day")
+    MATCHMAKING = "matchmaking", _("Matchmaking session")
+    TRAINING = "training", _("Training")
+    VISIT = "visit", _("Visit")
+
+
+class EventStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+EVENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    EventStatus.PLANNED: frozenset({EventStatus.HELD, EventStatus.CANCELLED}),
+    EventStatus.HELD: frozenset(),
+    EventStatus.CANCELLED: frozenset(),
+}
+
+
+class EventSeries(models.Model):
+    """A regular meeting (e.g. the monthly joint meeting, first Tuesday 14:30)."""
+
+    kind = models.CharField(
+        _("type"), max_length=20, choices=EventKind.choices, default=EventKind.JOINT_MEETING
+    )
+    title = models.CharField(_("title"), max_length=200)
+    chains = models.ManyToManyField(
+        IndustryChain, verbose_name=_("chains"), related_name="event_series", blank=True
+    )
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    rrule = models.CharField(
+        _("recurrence rule"),
+        max_length=200,
+        validators=[validate_rrule],
+        help_text=_("RFC 5545, e.g. FREQ=MONTHLY;BYDAY=1TU for the first Tuesday of each month."),
+    )
+    first_starts_at = models.DateTimeField(_("first meeting starts at"))
+    duration = models.DurationField(_("duration"), default=timedelta(hours=2))
+    months_ahead = models.PositiveSmallIntegerField(
+        _("create meetings this many months ahead"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("meeting series")
+        verbose_name_plural = _("meeting series")
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration__gt=timedelta(0)), name="series_duration_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Event(models.Model):
+    kind = models.CharField(_("type"), max_length=20, choices=EventKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    chains = models.ManyToManyField(
+        IndustryChain, verbose_name=_("chains"), related_name="events", blank=True
+    )
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("organizer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organized_events",
+    )
+    venue = models.CharField(_("venue"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    agenda = models.TextField(_("agenda"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=EventStatus.choices, default=EventStatus.PLANNED
+    )
+    cancel_reason = models.TextField(_("reason for cancellation"), blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    series = models.ForeignKey(
+        EventSeries,
+        verbose_name=_("series"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="occurrences",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("meeting or salon")
+        verbose_name_plural = _("meetings and salons")
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="event_ends_after_start",
+                violation_error_message=_("The end must be after the start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EventStatus.values), name="event_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=EventStatus.CANCELLED) | ~Q(cancel_reason=""),
+                name="event_cancel_has_reason",
+                violation_error_message=_("A cancelled event needs a reason."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "starts_at"], name="event_status_start_idx"),
+            models.Index(fields=["series", "starts_at"], name="event_series_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in EVENT_TRANSITIONS[self.status]
+
+
+class Rsvp(models.TextChoices):
+    PENDING = "pending", _("No reply yet")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class Invitation(models.Model):
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invitee"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    rsvp = models.CharField(_("reply"), max_length=10, choices=Rsvp.choices, default=Rsvp.PENDING)
+    responded_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["event", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "user"], name="invitation_unique"),
+            models.CheckConstraint(condition=Q(rsvp__in=Rsvp.values), name="invitation_rsvp_valid"),
+        ]
+        indexes = [models.Index(fields=["user", "event"], name="invitation_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.user}"
+
+
+class ReminderDispatch(models.Model):
+    """The claim that makes a reminder go out once: one row per (event, person, offset, start)."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="reminder_dispatches"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+    )
+    offset = models.DurationField(_("time before the start"))
+    event_starts_at = models.DateTimeField(_("event start it refers to"))
+    claimed_at = models.DateTimeField(_("claimed at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient", "offset", "event_starts_at"], name="reminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.recipient} · {self.offset}"
+
+
+class Decision(models.Model):
+    """A decision in a meeting's minutes; it becomes tracked work as an action item."""
+
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    text = models.TextField(_("decision"))
+    action_item = models.OneToOneField(
+        ActionItem,
+        verbose_name=_("action item"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decision",
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        ordering = ["event", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:50]

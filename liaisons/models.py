@@ -1,0 +1,702 @@
+import os
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from alliance.validators import validate_phone
+from chains.models import IndustryChain
+from enterprises.models import Enterprise
+
+
+def split_tags(text: str) -> list[str]:
+    """Tags are typed as one line, separated by commas or the Chinese enumeration comma."""
+    for separator in ("，", "、", ";", "；"):
+        text = text.replace(separator, ",")
+    return [tag.strip() for tag in text.split(",") if tag.strip()]
+
+
+class Department(models.Model):
+    """A park bureau (科学技术局, 经济发展局 …) that lends liaisons and offers resources."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    short_name = models.CharField(_("short name"), max_length=20, blank=True)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("department head"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_departments",
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    order = models.PositiveSmallIntegerField(_("display order"), default=0)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Liaison(models.Model):
+    """A red chain liaison (红链专员): an officer assigned to serve firms."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="liaison"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="liaisons"
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    expertise = models.CharField(
+        _("expertise"),
+        max_length=200,
+        blank=True,
+        help_text=_("Separated by commas, e.g. 企业党建、人才招引、专精特新申报、融资"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("red chain liaison")
+        verbose_name_plural = _("red chain liaisons")
+        ordering = ["department", "user__full_name"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name()
+
+    @property
+    def expertise_tags(self) -> list[str]:
+        return split_tags(self.expertise)
+
+
+class LiaisonAssignment(models.Model):
+    """驻企: a liaison serves an enterprise from `since` until `until` (open = active)."""
+
+    liaison = models.ForeignKey(
+        Liaison, verbose_name=_("liaison"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="liaison_assignments",
+    )
+    is_primary = models.BooleanField(_("primary liaison"), default=True)
+    since = models.DateField(_("since"))
+    until = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("liaison assignment")
+        verbose_name_plural = _("liaison assignments")
+        ordering = ["enterprise", "-is_primary", "-since"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"],
+                condition=Q(is_primary=True, until__isnull=True),
+                name="assignment_one_active_primary_per_enterprise",
+                violation_error_message=_("This enterprise already has an active primary liaison."),
+            ),
+            models.UniqueConstraint(
+                fields=["liaison", "enterprise"],
+                condition=Q(until__isnull=True),
+                name="assignment_one_active_per_liaison_enterprise",
+                violation_error_message=_("This liaison is already assigned to this enterprise."),
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=F("since")),
+                name="assignment_until_after_since",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+        ]
+        indexes = [models.Index(fields=["liaison", "until"], name="assignment_liaison_active_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.liaison} → {self.enterprise}"
+
+
+class TaskForceMembership(models.Model):
+    """一链一专班: the liaisons serving a chain, one of whom may lead."""
+
+    liaison = models.ForeignKey(
+        Liaison, verbose_name=_("liaison"), on_delete=models.CASCADE, related_name="task_forces"
+    )
+    chain = models.ForeignKey(
+        IndustryChain, verbose_name=_("chain"), on_delete=models.CASCADE, related_name="task_force"
+    )
+    is_lead = models.BooleanField(_("task force lead"), default=False)
+
+    class Meta:
+        verbose_name = _("task force member")
+        verbose_name_plural = _("task force members")
+        ordering = ["chain", "-is_lead"]
+        constraints = [
+            models.UniqueConstraint(fields=["liaison", "chain"], name="taskforce_unique_member"),
+            models.UniqueConstraint(
+                fields=["chain"],
+                condition=Q(is_lead=True),
+                name="taskforce_one_lead_per_chain",
+                violation_error_message=_("This chain's task force already has a lead."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain} · {self.liaison}"
+
+
+class NeedCategory(models.TextChoices):
+    FINANCING = "financing", _("Financing")
+    HIRING = "hiring", _("Hiring and labour")
+    TALENT = "talent", _("Talent attraction and training")
+    PERMITS = "permits", _("Permits and approvals")
+    SITES = "sites", _("Sites and land")
+    FUNDS = "funds", _("Subsidies and awards")
+    BUSINESS_ENV = "business_env", _("Business environment")
+    TECHNOLOGY = "technology", _("Technology breakthroughs")
+    MATCHMAKING = "matchmaking", _("Supply-demand matchmaking")
+    SRDI = "srdi", _("SRDI application")
+    SMART_WORKSHOP = "smart_workshop", _("Smart workshop diagnosis")
+    CLOUD = "cloud", _("Moving to the cloud")
+    IPO = "ipo", _("Shareholding reform and listing")
+    PARTY_BUILDING = "party_building", _("Party-building guidance")
+    OTHER = "other", _("Other")
+
+
+class Urgency(models.TextChoices):
+    RED = "red", _("Red · urgent")
+    YELLOW = "yellow", _("Yellow · important")
+    GREEN = "green", _("Green · normal")
+
+
+class DepartmentResource(models.Model):
+    """部门资源清单: what a department can offer the firms."""
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="resources"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    category = models.CharField(_("category"), max_length=20, choices=NeedCategory.choices)
+    description = models.TextField(_("description"), blank=True)
+    how_to_apply = models.TextField(_("how to apply"), blank=True)
+    contact = models.CharField(_("contact"), max_length=100, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    is_policy_package = models.BooleanField(
+        _("chain policy package"), default=False, help_text=_("Part of the 利链惠链政策包.")
+    )
+    tags = models.CharField(_("tags"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("department resource")
+        verbose_name_plural = _("department resources")
+        ordering = ["department", "category", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["department", "title"], name="resource_unique_title"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+                name="resource_valid_range",
+                violation_error_message=_("'Valid until' cannot be before 'valid from'."),
+            ),
+        ]
+        indexes = [models.Index(fields=["category", "department"], name="resource_category_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NeedStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Awaiting acceptance")
+    ACCEPTED = "accepted", _("Accepted")
+    DISPATCHED = "dispatched", _("Awaiting sign-for")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_ENTERPRISE = "waiting_enterprise", _("Waiting for the enterprise")
+    LONG_TERM = "long_term", _("Long-term follow-up")
+    RETURN_PENDING = "return_pending", _("Return under review")
+    REPLIED = "replied", _("Replied (awaiting rating)")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Not accepted")
+    MERGED = "merged", _("Merged")
+
+
+# The only moves a need may make (DESIGN §4). Services check a move here before doing it.
+NEED_TRANSITIONS: dict[str, frozenset[str]] = {
+    NeedStatus.DRAFT: frozenset({NeedStatus.SUBMITTED}),
+    NeedStatus.SUBMITTED: frozenset({NeedStatus.ACCEPTED, NeedStatus.REJECTED, NeedStatus.MERGED}),
+    NeedStatus.ACCEPTED: frozenset({NeedStatus.DISPATCHED, NeedStatus.MERGED}),
+    NeedStatus.DISPATCHED: frozenset({NeedStatus.IN_PROGRESS, NeedStatus.RETURN_PENDING}),
+    NeedStatus.IN_PROGRESS: frozenset(
+        {
+            NeedStatus.REPLIED,
+            NeedStatus.WAITING_ENTERPRISE,
+            NeedStatus.LONG_TERM,
+            NeedStatus.RETURN_PENDING,
+        }
+    ),
+    NeedStatus.WAITING_ENTERPRISE: frozenset({NeedStatus.IN_PROGRESS}),
+    NeedStatus.LONG_TERM: frozenset({NeedStatus.IN_PROGRESS, NeedStatus.REPLIED}),
+    # Approved: back to ACCEPTED for re-dispatch; denied: back where it came from.
+    NeedStatus.RETURN_PENDING: frozenset(
+        {NeedStatus.ACCEPTED, NeedStatus.DISPATCHED, NeedStatus.IN_PROGRESS}
+    ),
+    NeedStatus.REPLIED: frozenset({NeedStatus.CLOSED, NeedStatus.REOPENED}),
+    NeedStatus.REOPENED: frozenset({NeedStatus.IN_PROGRESS}),
+    NeedStatus.CLOSED: frozenset(),
+    NeedStatus.REJECTED: frozenset(),
+    NeedStatus.MERGED: frozenset(),
+}
+
+# States in which a liaison's clock runs (used by lists, KPIs and the escalation sweep).
+NEED_OPEN_STATUSES = frozenset(
+    {
+        NeedStatus.SUBMITTED,
+        NeedStatus.ACCEPTED,
+        NeedStatus.DISPATCHED,
+        NeedStatus.IN_PROGRESS,
+        NeedStatus.WAITING_ENTERPRISE,
+        NeedStatus.LONG_TERM,
+        NeedStatus.RETURN_PENDING,
+        NeedStatus.REOPENED,
+    }
+)
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+
+
+class EscalationLevel(models.IntegerChoices):
+    NONE = 0, _("None")
+    AMBER = 1, _("Amber warning")
+    URGE = 2, _("Urged (催办)")
+    SUPERVISE = 3, _("Supervised (督办)")
+
+
+class Need(models.Model):
+    """An entry of the enterprise needs list (企业需求清单)."""
+
+    number = models.CharField(_("need number"), max_length=20, unique=True)
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="needs"
+    )
+    chain = models.ForeignKey(
+        IndustryChain,
+        verbose_name=_("chain"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="needs",
+    )
+    category = models.CharField(_("category"), max_length=20, choices=NeedCategory.choices)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.GREEN
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="submitted_needs",
+    )
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=20, blank=True, validators=[validate_phone]
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=NeedStatus.choices, default=NeedStatus.DRAFT
+    )
+    liaison = models.ForeignKey(
+        Liaison,
+        verbose_name=_("liaison"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="needs",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="needs",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    accept_due = models.DateTimeField(_("accept by"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    sign_due = models.DateTimeField(_("sign for by"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    first_contact_due = models.DateTimeField(_("first contact by"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    paused_since = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    paused_total = models.DurationField(_("total paused time"), default=timedelta)
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
+    extension_workdays = models.PositiveSmallIntegerField(_("extension (working days)"), default=0)
+    resolution = models.TextField(_("resolution"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    rating_due = models.DateTimeField(_("rate by"), null=True, blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    satisfaction_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_needs",
+    )
+    resources = models.ManyToManyField(
+        DepartmentResource, verbose_name=_("linked resources"), blank=True, related_name="needs"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("enterprise need")
+        verbose_name_plural = _("enterprise needs")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=NeedStatus.values), name="need_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction="") | Q(satisfaction__in=Satisfaction.values),
+                name="need_satisfaction_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(escalation_level__gte=0, escalation_level__lte=3),
+                name="need_escalation_level_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=NeedStatus.CLOSED) | Q(closed_at__isnull=False),
+                name="need_closed_has_closed_at",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=NeedStatus.MERGED) & Q(merged_into__isnull=False))
+                | (~Q(status=NeedStatus.MERGED) & Q(merged_into__isnull=True)),
+                name="need_merged_iff_master",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=F("pk")), name="need_not_merged_into_itself"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=NeedStatus.DRAFT) | Q(submitted_at__isnull=False),
+                name="need_submitted_has_submitted_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "resolve_due"], name="need_status_due_idx"),
+            models.Index(fields=["liaison", "status"], name="need_liaison_status_idx"),
+            models.Index(fields=["enterprise", "-created_at"], name="need_enterprise_idx"),
+            models.Index(fields=["chain", "status"], name="need_chain_status_idx"),
+            models.Index(fields=["department", "status"], name="need_department_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in NEED_TRANSITIONS[self.status]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in NEED_OPEN_STATUSES
+
+
+class NeedEventAction(models.TextChoices):
+    SUBMIT = "submit", _("Submitted")
+    ACCEPT = "accept", _("Accepted")
+    REJECT = "reject", _("Not accepted")
+    MERGE = "merge", _("Merged")
+    DISPATCH = "dispatch", _("Dispatched")
+    SIGN = "sign", _("Signed for")
+    CONTACT = "contact", _("Contact logged")
+    VISIT = "visit", _("Visit logged")
+    REQUEST_INFO = "request_info", _("Information requested")
+    SUPPLY_INFO = "supply_info", _("Information supplied")
+    REQUEST_RETURN = "request_return", _("Return requested")
+    APPROVE_RETURN = "approve_return", _("Return approved")
+    DENY_RETURN = "deny_return", _("Return denied")
+    REQUEST_EXTENSION = "request_extension", _("Extension requested")
+    APPROVE_EXTENSION = "approve_extension", _("Extension approved")
+    DENY_EXTENSION = "deny_extension", _("Extension denied")
+    LONG_TERM = "long_term", _("Marked long-term")
+    MILESTONE = "milestone", _("Milestone reply")
+    REPLY = "reply", _("Replied")
+    RATE = "rate", _("Rated")
+    RETURN_VISIT = "return_visit", _("Return visit logged")
+    REOPEN = "reopen", _("Reopened")
+    CLOSE = "close", _("Closed")
+    ESCALATE = "escalate", _("Escalated")
+    LINK_RESOURCE = "link_resource", _("Resource linked")
+    COMMENT = "comment", _("Note")
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class NeedEvent(models.Model):
+    """The need's timeline. Rows are only ever added: the history IS this table."""
+
+    need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for the system (deadline sweep)."),
+    )
+    action = models.CharField(_("action"), max_length=30, choices=NeedEventAction.choices)
+    from_status = models.CharField(_("from status"), max_length=20, choices=NeedStatus.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=20, choices=NeedStatus.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    is_public = models.BooleanField(
+        _("visible to the enterprise"), default=True, help_text=_("Internal notes are hidden from the firm.")
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("need timeline entry")
+        verbose_name_plural = _("need timeline")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["need", "created_at"], name="needevent_need_time_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.need.number} · {self.get_action_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Need timeline entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Need timeline entries cannot be deleted.")
+
+
+def need_attachment_path(instance: "NeedAttachment", filename: str) -> str:
+    # The stored name is random: the user's file name is kept in `original_name` only, so no
+    # path trick or clash in a name can reach the file system.
+    extension = os.path.splitext(filename)[1].lower()[:10]
+    return f"needs/{uuid.uuid4().hex}{extension}"
+
+
+class NeedAttachment(models.Model):
+    need = models.ForeignKey(
+        Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=need_attachment_path)
+    original_name = models.CharField(_("original file name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    is_public = models.BooleanField(_("visible to the enterprise"), default=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("need attachment")
+        verbose_name_plural = _("need attachments")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ActionItemKind(models.TextChoices):
+    MATCHMAKING = "matchmaking", _("Supply-demand matchmaking")
+    JOINT_RD = "joint_rd", _("Joint R&D")
+    AGREEMENT = "agreement", _("Cooperation framework agreement")
+    SERVICE = "service", _("Enterprise service package")
+    OTHER = "other", _("Other")
+
+
+class ActionItemStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+ACTION_ITEM_TRANSITIONS: dict[str, frozenset[str]] = {
+    ActionItemStatus.PLANNED: frozenset({ActionItemStatus.IN_PROGRESS, ActionItemStatus.CANCELLED}),
+    ActionItemStatus.IN_PROGRESS: frozenset({ActionItemStatus.DONE, ActionItemStatus.CANCELLED}),
+    ActionItemStatus.DONE: frozenset(),
+    ActionItemStatus.CANCELLED: frozenset(),
+}
+
+
+class ActionItem(models.Model):
+    """An entry of the action items list (行动项目清单)."""
+
+    kind = models.CharField(_("type"), max_length=20, choices=ActionItemKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    chains = models.ManyToManyField(
+        IndustryChain, verbose_name=_("chains"), related_name="action_items", blank=True
+    )
+    enterprises = models.ManyToManyField(
+        Enterprise,
+        verbose_name=_("enterprises"),
+        through="ActionItemParticipant",
+        related_name="action_items",
+        blank=True,
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_action_items",
+    )
+    origin_need = models.ForeignKey(
+        Need,
+        verbose_name=_("origin need"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="action_items",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ActionItemStatus.choices, default=ActionItemStatus.PLANNED
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+    outcome_amount = models.DecimalField(
+        _("outcome amount (100 million yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ActionItemStatus.values), name="actionitem_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome_amount__isnull=True) | Q(outcome_amount__gte=0),
+                name="actionitem_amount_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="actionitem_status_due_idx"),
+            models.Index(fields=["owner", "status"], name="actionitem_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in ACTION_ITEM_TRANSITIONS[self.status]
+
+
+class ActionItemParticipant(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        PARTNER = "partner", _("Partner")
+
+    action_item = models.ForeignKey(
+        ActionItem, verbose_name=_("action item"), on_delete=models.CASCADE, related_name="participants"
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.PARTNER)
+
+    class Meta:
+        verbose_name = _("participating enterprise")
+        verbose_name_plural = _("participating enterprises")
+        constraints = [
+            models.UniqueConstraint(fields=["action_item", "enterprise"], name="participant_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise}（{self.get_role_display()}）"
+
+
+class ActionItemMilestone(models.Model):
+    action_item = models.ForeignKey(
+        ActionItem, verbose_name=_("action item"), on_delete=models.CASCADE, related_name="milestones"
+    )
+    due_on = models.DateField(_("date"))
+    text = models.CharField(_("milestone"), max_length=200)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ActionItemProgress(models.Model):
+    """A progress report; like the need timeline it is only ever added to."""
+
+    action_item = models.ForeignKey(
+        ActionItem, verbose_name=_("action item"), on_delete=models.CASCADE, related_name="progress_reports"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("progress"))
+    percent = models.PositiveSmallIntegerField(
+        _("percent complete"), null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__lte=100), name="progress_percent_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action_item} · {self.created_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Progress reports cannot be changed.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,18 @@
+"""Test run: the project's settings with test-only environment defaults and a fast hasher."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
+# The live server for browser tests speaks plain HTTP.
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+
+from alliance.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+LANGUAGE_COOKIE_SECURE = False
+MEDIA_ROOT = tempfile.mkdtemp(prefix="hongchain-media-")
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
