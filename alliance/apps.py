@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class AllianceConfig(AppConfig):
     name = "alliance"
     verbose_name = _("Accounts and platform")
+
+    def ready(self) -> None:
+        from alliance.permissions import sync_park_staff_group
+
+        # Permissions only exist after migrate has created them, so the group is kept in step
+        # after every migrate (and after test database flushes).
+        post_migrate.connect(sync_park_staff_group, dispatch_uid="alliance.sync_park_staff_group")

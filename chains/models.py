@@ -103,11 +103,13 @@ class ChainIndicator(models.Model):
 
     @property
     def period_label(self) -> str:
+        year = self.year
         if self.period_kind == PeriodKind.YEAR:
-            return _("%(year)s full year") % {"year": self.year}
+            return _("%(year)s full year") % {"year": year}
         if self.period_kind == PeriodKind.HALF:
-            label = _("first half") if self.period_index == 1 else _("second half")
-            return f"{self.year} {label}"
+            if self.period_index == 1:
+                return _("%(year)s first half") % {"year": year}
+            return _("%(year)s second half") % {"year": year}
         if self.period_kind == PeriodKind.QUARTER:
-            return _("%(year)s Q%(n)s") % {"year": self.year, "n": self.period_index}
-        return _("%(year)s-%(n)02d") % {"year": self.year, "n": self.period_index}
+            return _("%(year)s Q%(quarter)s") % {"year": year, "quarter": self.period_index}
+        return _("%(year)s month %(month)s") % {"year": year, "month": self.period_index}

@@ -42,3 +42,14 @@ def plain_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI a skipped test counts as failed: the suite must not pass by skipping."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"Skipped in CI, which is not allowed: {report.longrepr}"

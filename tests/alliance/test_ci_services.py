@@ -1,0 +1,25 @@
+"""In CI the suite must run on the real services, never only on the embedded defaults."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+in_ci = pytest.mark.skipif(not os.environ.get("CI"), reason="checks the CI environment")
+
+
+@in_ci
+@pytest.mark.django_db
+def test_ci_runs_on_postgresql_with_a_utf8_ctype():
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lc_ctype")
+        (ctype,) = cursor.fetchone()
+    # Trigram search on Chinese text needs a UTF-8 character type.
+    assert "utf" in ctype.lower().replace("-", "")
+
+
+@in_ci
+def test_ci_uses_redis_as_broker():
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
