@@ -28,7 +28,7 @@ assets: node_modules/.installed
 
 messages: $(VENV)/.runtime
 	@command -v msgfmt >/dev/null || { echo "gettext (msgfmt) is missing: apt-get install gettext"; exit 1; }
-	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules --verbosity 0
+	DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules --verbosity 0
 
 setup: $(VENV)/.runtime assets messages
 
@@ -44,6 +44,7 @@ browser:
 
 ## Set everything up and run the portal on the embedded default (SQLite + filesystem broker).
 run: setup
+	mkdir -p var/staticfiles
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --no-input --verbosity 0
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_demo
 	@echo "Portal: http://127.0.0.1:$(WEB_PORT)/   admin: http://127.0.0.1:$(WEB_PORT)/admin/"

@@ -8,6 +8,7 @@ worse than one that refuses to start, so every reader here names the variable it
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import environ
@@ -18,7 +19,16 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 _DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
 _BROKER_SCHEMES = {"filesystem", "redis", "rediss", "amqp", "amqps", "memory"}
-_EMAIL_SCHEMES = {"smtp", "smtps", "smtp+tls", "smtp+ssl", "consolemail", "filemail", "memorymail", "dummymail"}
+_EMAIL_SCHEMES = {
+    "smtp",
+    "smtps",
+    "smtp+tls",
+    "smtp+ssl",
+    "consolemail",
+    "filemail",
+    "memorymail",
+    "dummymail",
+}
 
 
 def _raw(name: str) -> str | None:
@@ -27,7 +37,9 @@ def _raw(name: str) -> str | None:
 
 
 def _fail(name: str, value: str, expected: str) -> ImproperlyConfigured:
-    return ImproperlyConfigured(f"Environment variable {name}={value!r} is invalid: expected {expected}.")
+    return ImproperlyConfigured(
+        f"Environment variable {name}={value!r} is invalid: expected {expected}."
+    )
 
 
 def get_bool(name: str, default: bool) -> bool:
@@ -87,9 +99,15 @@ def get_database(name: str, default: str) -> dict:
     if not config.get("NAME"):
         raise _fail(name, value, "a URL that names the database")
     if scheme == "sqlite":
+        if config["NAME"] != ":memory:":
+            # The embedded default must start on a fresh clone, where var/ does not exist yet.
+            Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         # Worker, beat and web share one file: wait for locks instead of failing at once.
-        config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE",
-                             "init_command": "PRAGMA journal_mode=WAL;"}
+        config["OPTIONS"] = {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
     else:
         config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = True

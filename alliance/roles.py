@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from chains.models import IndustryChain
-from enterprises.models import ChainMembership, Enterprise, EnterpriseContact
-from liaisons.models import Department, Liaison, LiaisonAssignment
+from enterprises.models import ChainMembership, Enterprise, EnterpriseContact, PartyOrganization
+from liaisons.models import Department, Liaison, LiaisonAssignment, TaskForceMembership
 
 PARK_STAFF_GROUP = "park_staff"
 
@@ -25,11 +25,20 @@ def is_park_staff(user) -> bool:
 @dataclass
 class AllianceProfile:
     is_park_staff: bool = False
+    # Each contact's enterprise carries `memberships` (with chains), `party_organizations` and
+    # `primary_assignments` (its active primary liaison, at most one) prefetched.
     contacts: list[EnterpriseContact] = field(default_factory=list)
     liaison: Liaison | None = None
     assignments: list[LiaisonAssignment] = field(default_factory=list)
+    task_forces: list[TaskForceMembership] = field(default_factory=list)
+    # Annotated with `member_count`.
     chaired_chains: list[IndustryChain] = field(default_factory=list)
+    # Annotated with `active_liaison_count`.
     headed_departments: list[Department] = field(default_factory=list)
+
+    @property
+    def is_secretary(self) -> bool:
+        return bool(self.contacts)
 
     @property
     def has_role(self) -> bool:
@@ -42,34 +51,76 @@ class AllianceProfile:
         )
 
 
-def alliance_profile(user) -> AllianceProfile:
-    """Everything the home page says about a person, in a fixed number of queries."""
+def _active_assignment(today) -> Q:
+    return Q(until__isnull=True) | Q(until__gte=today)
+
+
+def alliance_profile(user, *, today=None) -> AllianceProfile:
+    """Everything the home page says about a person, in a fixed number of queries.
+
+    The count depends on which roles the person holds, never on how many firms, chains or
+    party organizations those roles reach.
+    """
     if not user.is_authenticated:
         return AllianceProfile()
-    memberships = Prefetch(
-        "enterprise__memberships", queryset=ChainMembership.objects.select_related("chain")
+    today = today or timezone.localdate()
+    active = _active_assignment(today)
+    contacts = list(
+        EnterpriseContact.objects.filter(user=user)
+        .select_related("enterprise")
+        .order_by("enterprise__name")
+        .prefetch_related(
+            Prefetch(
+                "enterprise__memberships",
+                queryset=ChainMembership.objects.select_related("chain").order_by(
+                    "chain__order", "chain__code"
+                ),
+            ),
+            Prefetch(
+                "enterprise__party_organizations",
+                queryset=PartyOrganization.objects.order_by("name"),
+            ),
+            Prefetch(
+                "enterprise__liaison_assignments",
+                queryset=LiaisonAssignment.objects.filter(active, is_primary=True).select_related(
+                    "liaison__user", "liaison__department"
+                ),
+                to_attr="primary_assignments",
+            ),
+        )
     )
-    today = timezone.localdate()
-    active = Q(until__isnull=True) | Q(until__gte=today)
     liaison = Liaison.objects.select_related("department").filter(user=user).first()
-    assignments = []
+    assignments: list[LiaisonAssignment] = []
+    task_forces: list[TaskForceMembership] = []
     if liaison is not None:
         assignments = list(
             LiaisonAssignment.objects.filter(active, liaison=liaison)
             .select_related("enterprise", "enterprise__primary_chain")
             .order_by("-is_primary", "enterprise__name")
         )
+        task_forces = list(
+            TaskForceMembership.objects.filter(liaison=liaison)
+            .select_related("chain")
+            .order_by("chain__order", "chain__code")
+        )
     return AllianceProfile(
         is_park_staff=is_park_staff(user),
-        contacts=list(
-            EnterpriseContact.objects.filter(user=user)
-            .select_related("enterprise")
-            .prefetch_related(memberships, "enterprise__party_organizations")
-        ),
+        contacts=contacts,
         liaison=liaison,
         assignments=assignments,
-        chaired_chains=list(IndustryChain.objects.filter(chief=user)),
-        headed_departments=list(Department.objects.filter(head=user)),
+        task_forces=task_forces,
+        chaired_chains=list(
+            IndustryChain.objects.filter(chief=user).annotate(
+                member_count=Count("memberships", distinct=True)
+            )
+        ),
+        headed_departments=list(
+            Department.objects.filter(head=user).annotate(
+                active_liaison_count=Count(
+                    "liaisons", filter=Q(liaisons__is_active=True), distinct=True
+                )
+            )
+        ),
     )
 
 

@@ -41,7 +41,12 @@ class PeriodKind(models.TextChoices):
     MONTH = "month", _("Month")
 
 
-PERIOD_INDEX_MAX = {PeriodKind.YEAR: 1, PeriodKind.HALF: 2, PeriodKind.QUARTER: 4, PeriodKind.MONTH: 12}
+PERIOD_INDEX_MAX = {
+    PeriodKind.YEAR: 1,
+    PeriodKind.HALF: 2,
+    PeriodKind.QUARTER: 4,
+    PeriodKind.MONTH: 12,
+}
 
 
 class ChainIndicator(models.Model):

@@ -149,7 +149,7 @@ class EnterpriseContact(models.Model):
     class Title(models.TextChoices):
         SECRETARY = "secretary", _("Party secretary")
         DEPUTY = "deputy", _("Deputy secretary")
-        LIAISON = "contact", _("Contact person")
+        CONTACT = "contact", _("Contact person")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -160,14 +160,18 @@ class EnterpriseContact(models.Model):
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="contacts"
     )
-    title = models.CharField(_("title"), max_length=20, choices=Title.choices, default=Title.SECRETARY)
+    title = models.CharField(
+        _("post"), max_length=20, choices=Title.choices, default=Title.SECRETARY
+    )
 
     class Meta:
         verbose_name = _("enterprise contact")
         verbose_name_plural = _("enterprise contacts")
         ordering = ["enterprise", "title"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "enterprise"], name="contact_unique_user_enterprise"),
+            models.UniqueConstraint(
+                fields=["user", "enterprise"], name="contact_unique_user_enterprise"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -216,7 +220,10 @@ class ChainMembership(models.Model):
         IndustryChain, verbose_name=_("chain"), on_delete=models.CASCADE, related_name="memberships"
     )
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="memberships"
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
@@ -242,7 +249,10 @@ class SignedProject(models.Model):
         BELOW = "0", _("below 1 billion yuan")
 
     chain = models.ForeignKey(
-        IndustryChain, verbose_name=_("chain"), on_delete=models.PROTECT, related_name="signed_projects"
+        IndustryChain,
+        verbose_name=_("chain"),
+        on_delete=models.PROTECT,
+        related_name="signed_projects",
     )
     name = models.CharField(_("project name"), max_length=200)
     enterprise = models.ForeignKey(
@@ -267,7 +277,9 @@ class SignedProject(models.Model):
         ordering = ["-signed_on", "name"]
         constraints = [
             models.UniqueConstraint(fields=["chain", "name"], name="signedproject_unique_name"),
-            models.CheckConstraint(condition=Q(investment__gte=0), name="signedproject_investment_not_negative"),
+            models.CheckConstraint(
+                condition=Q(investment__gte=0), name="signedproject_investment_not_negative"
+            ),
         ]
         indexes = [models.Index(fields=["chain", "signed_on"], name="signedproject_chain_date_idx")]
 
@@ -284,8 +296,11 @@ class SignedProject(models.Model):
     @classmethod
     def bucket_for(cls, investment: Decimal) -> str:
         # Investment is kept in 亿元 (100 million yuan), as the park reports it.
-        for threshold, bucket in ((100, cls.SizeBucket.OVER_100), (30, cls.SizeBucket.OVER_30),
-                                  (10, cls.SizeBucket.OVER_10)):
+        for threshold, bucket in (
+            (100, cls.SizeBucket.OVER_100),
+            (30, cls.SizeBucket.OVER_30),
+            (10, cls.SizeBucket.OVER_10),
+        ):
             if investment >= threshold:
                 return bucket
         return cls.SizeBucket.BELOW

@@ -38,7 +38,8 @@ def validate_credit_code(value: str) -> None:
         )
     if code[0] not in REGISTRATION_AUTHORITIES:
         raise ValidationError(
-            _("The first character (registration authority) is not valid."), code="credit_code_authority"
+            _("The first character (registration authority) is not valid."),
+            code="credit_code_authority",
         )
     if not code[2:8].isdigit():
         raise ValidationError(

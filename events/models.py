@@ -66,7 +66,9 @@ class EventSeries(models.Model):
         verbose_name_plural = _("meeting series")
         ordering = ["title"]
         constraints = [
-            models.CheckConstraint(condition=Q(duration__gt=timedelta(0)), name="series_duration_positive"),
+            models.CheckConstraint(
+                condition=Q(duration__gt=timedelta(0)), name="series_duration_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,8 +143,8 @@ class Event(models.Model):
 
 class Rsvp(models.TextChoices):
     PENDING = "pending", _("No reply yet")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
+    ACCEPTED = "accepted", _("Will attend")
+    DECLINED = "declined", _("Will not attend")
 
 
 class Invitation(models.Model):
@@ -181,7 +183,10 @@ class ReminderDispatch(models.Model):
         Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="reminder_dispatches"
     )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     offset = models.DurationField(_("time before the start"))
     event_starts_at = models.DateTimeField(_("event start it refers to"))

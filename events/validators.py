@@ -9,7 +9,7 @@ def validate_rrule(value: str) -> None:
     """An RFC 5545 recurrence rule such as ``FREQ=MONTHLY;BYDAY=1TU`` (first Tuesday)."""
     text = value.strip().upper()
     if text.startswith("RRULE:"):
-        text = text[len("RRULE:"):]
+        text = text[len("RRULE:") :]
     parts = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
     if parts.get("FREQ") not in ALLOWED_FREQUENCIES:
         raise ValidationError(
@@ -19,4 +19,6 @@ def validate_rrule(value: str) -> None:
     try:
         rrulestr(text)
     except (ValueError, TypeError):
-        raise ValidationError(_("This is not a valid recurrence rule."), code="rrule_invalid") from None
+        raise ValidationError(
+            _("This is not a valid recurrence rule."), code="rrule_invalid"
+        ) from None

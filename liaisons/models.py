@@ -51,7 +51,10 @@ class Liaison(models.Model):
     """A red chain liaison (红链专员): an officer assigned to serve firms."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="liaison"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="liaison",
     )
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="liaisons"
@@ -203,7 +206,8 @@ class DepartmentResource(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["department", "title"], name="resource_unique_title"),
             models.CheckConstraint(
-                condition=Q(valid_from__isnull=True) | Q(valid_until__isnull=True)
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
                 | Q(valid_until__gte=F("valid_from")),
                 name="resource_valid_range",
                 violation_error_message=_("'Valid until' cannot be before 'valid from'."),
@@ -452,7 +456,7 @@ class NeedEventAction(models.TextChoices):
     RETURN_VISIT = "return_visit", _("Return visit logged")
     REOPEN = "reopen", _("Reopened")
     CLOSE = "close", _("Closed")
-    ESCALATE = "escalate", _("Escalated")
+    ESCALATE = "escalate", _("Deadline escalation")
     LINK_RESOURCE = "link_resource", _("Resource linked")
     COMMENT = "comment", _("Note")
 
@@ -464,7 +468,9 @@ class AppendOnlyError(Exception):
 class NeedEvent(models.Model):
     """The need's timeline. Rows are only ever added: the history IS this table."""
 
-    need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="events")
+    need = models.ForeignKey(
+        Need, verbose_name=_("need"), on_delete=models.CASCADE, related_name="events"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -475,11 +481,17 @@ class NeedEvent(models.Model):
         help_text=_("Empty for the system (deadline sweep)."),
     )
     action = models.CharField(_("action"), max_length=30, choices=NeedEventAction.choices)
-    from_status = models.CharField(_("from status"), max_length=20, choices=NeedStatus.choices, blank=True)
-    to_status = models.CharField(_("to status"), max_length=20, choices=NeedStatus.choices, blank=True)
+    from_status = models.CharField(
+        _("from status"), max_length=20, choices=NeedStatus.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=20, choices=NeedStatus.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
     is_public = models.BooleanField(
-        _("visible to the enterprise"), default=True, help_text=_("Internal notes are hidden from the firm.")
+        _("visible to the enterprise"),
+        default=True,
+        help_text=_("Internal notes are hidden from the firm."),
     )
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
 
@@ -516,7 +528,10 @@ class NeedAttachment(models.Model):
     original_name = models.CharField(_("original file name"), max_length=200)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     is_public = models.BooleanField(_("visible to the enterprise"), default=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
@@ -540,7 +555,7 @@ class ActionItemKind(models.TextChoices):
 
 class ActionItemStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
-    IN_PROGRESS = "in_progress", _("In progress")
+    IN_PROGRESS = "in_progress", _("Under way")
     DONE = "done", _("Done")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -586,7 +601,10 @@ class ActionItem(models.Model):
         related_name="action_items",
     )
     status = models.CharField(
-        _("status"), max_length=20, choices=ActionItemStatus.choices, default=ActionItemStatus.PLANNED
+        _("status"),
+        max_length=20,
+        choices=ActionItemStatus.choices,
+        default=ActionItemStatus.PLANNED,
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
@@ -633,7 +651,10 @@ class ActionItemParticipant(models.Model):
         PARTNER = "partner", _("Partner")
 
     action_item = models.ForeignKey(
-        ActionItem, verbose_name=_("action item"), on_delete=models.CASCADE, related_name="participants"
+        ActionItem,
+        verbose_name=_("action item"),
+        on_delete=models.CASCADE,
+        related_name="participants",
     )
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="+"
@@ -644,7 +665,9 @@ class ActionItemParticipant(models.Model):
         verbose_name = _("participating enterprise")
         verbose_name_plural = _("participating enterprises")
         constraints = [
-            models.UniqueConstraint(fields=["action_item", "enterprise"], name="participant_unique"),
+            models.UniqueConstraint(
+                fields=["action_item", "enterprise"], name="participant_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -653,7 +676,10 @@ class ActionItemParticipant(models.Model):
 
 class ActionItemMilestone(models.Model):
     action_item = models.ForeignKey(
-        ActionItem, verbose_name=_("action item"), on_delete=models.CASCADE, related_name="milestones"
+        ActionItem,
+        verbose_name=_("action item"),
+        on_delete=models.CASCADE,
+        related_name="milestones",
     )
     due_on = models.DateField(_("date"))
     text = models.CharField(_("milestone"), max_length=200)
@@ -672,10 +698,16 @@ class ActionItemProgress(models.Model):
     """A progress report; like the need timeline it is only ever added to."""
 
     action_item = models.ForeignKey(
-        ActionItem, verbose_name=_("action item"), on_delete=models.CASCADE, related_name="progress_reports"
+        ActionItem,
+        verbose_name=_("action item"),
+        on_delete=models.CASCADE,
+        related_name="progress_reports",
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     note = models.TextField(_("progress"))
     percent = models.PositiveSmallIntegerField(
@@ -689,7 +721,8 @@ class ActionItemProgress(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(percent__isnull=True) | Q(percent__lte=100), name="progress_percent_range"
+                condition=Q(percent__isnull=True) | Q(percent__lte=100),
+                name="progress_percent_range",
             ),
         ]
 

@@ -44,7 +44,6 @@ def staff_client(client, staff_user):
     return client
 
 
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """In CI a skipped test counts as failed: the suite must not pass by skipping."""

@@ -60,7 +60,7 @@ class StaffFactory(UserFactory):
     is_staff = True
 
     @factory.post_generation
-    def park_staff(obj, create, extracted, **kwargs):  # noqa: N805
+    def park_staff(obj, create, extracted, **kwargs):
         if create:
             group, _ = Group.objects.get_or_create(name=PARK_STAFF_GROUP)
             obj.groups.add(group)
@@ -103,7 +103,9 @@ class PartyOrganizationFactory(DjangoModelFactory):
 
     enterprise = factory.SubFactory(EnterpriseFactory)
     kind = PartyOrganization.Kind.BRANCH
-    name = factory.LazyAttribute(lambda p: f"{p.enterprise.name}党支部" if p.enterprise else "联合党支部")
+    name = factory.LazyAttribute(
+        lambda p: f"{p.enterprise.name}党支部" if p.enterprise else "联合党支部"
+    )
     secretary_name = factory.Faker("name", locale="zh_CN")
     member_count = 12
 

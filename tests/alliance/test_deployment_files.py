@@ -20,7 +20,10 @@ def compose() -> dict:
 @pytest.fixture(scope="module")
 def procfile() -> dict[str, list[str]]:
     lines = (BASE_DIR / "Procfile").read_text().splitlines()
-    return {name: shlex.split(cmd) for name, cmd in (line.split(":", 1) for line in lines if line.strip())}
+    return {
+        name: shlex.split(cmd)
+        for name, cmd in (line.split(":", 1) for line in lines if line.strip())
+    }
 
 
 def settings_variables() -> set[str]:
@@ -57,7 +60,12 @@ def test_compose_sets_only_variables_the_settings_read(compose):
         environment = compose["services"][name]["environment"]
         unknown = set(environment) - known
         assert not unknown, f"{name} sets variables the settings never read: {unknown}"
-        for required in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL"):
+        for required in (
+            "DJANGO_SECRET_KEY",
+            "DJANGO_ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+        ):
             assert required in environment
         assert environment["DJANGO_DEBUG"] == "false"
         assert environment["DATABASE_URL"].startswith("postgres://")
@@ -71,5 +79,9 @@ def test_readme_documents_every_settings_variable():
 
 
 def test_dev_procfile_runs_web_worker_and_beat():
-    processes = {line.split(":", 1)[0] for line in (BASE_DIR / "Procfile.dev").read_text().splitlines() if line}
+    processes = {
+        line.split(":", 1)[0]
+        for line in (BASE_DIR / "Procfile.dev").read_text().splitlines()
+        if line
+    }
     assert processes == {"web", "worker", "beat"}

@@ -10,9 +10,17 @@ import pytest
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 OUR_VARIABLES = (
-    "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL",
-    "CELERY_BROKER_URL", "EMAIL_URL", "DJANGO_VAR_DIR", "DJANGO_SECURE_HSTS_SECONDS",
-    "DJANGO_STATIC_MANIFEST", "DJANGO_SECURE_SSL_REDIRECT", "AXES_FAILURE_LIMIT",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_DEBUG",
+    "DJANGO_ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "EMAIL_URL",
+    "DJANGO_VAR_DIR",
+    "DJANGO_SECURE_HSTS_SECONDS",
+    "DJANGO_STATIC_MANIFEST",
+    "DJANGO_SECURE_SSL_REDIRECT",
+    "AXES_FAILURE_LIMIT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for Playwright in tests; never in deployment
 )
 PROBE = (
@@ -21,7 +29,8 @@ PROBE = (
     "'DEBUG', 'LANGUAGE_CODE', 'TIME_ZONE', 'USE_TZ', 'CELERY_BROKER_URL', 'EMAIL_BACKEND',"
     "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'SECURE_SSL_REDIRECT',"
     "'ALLOWED_HOSTS', 'EMAIL_FILE_PATH', 'LANGUAGES', 'CELERY_BROKER_TRANSPORT_OPTIONS')} | "
-    "{'DB_ENGINE': s.DATABASES['default']['ENGINE'], 'DB_NAME': str(s.DATABASES['default']['NAME']),"
+    "{'DB_ENGINE': s.DATABASES['default']['ENGINE'],"
+    " 'DB_NAME': str(s.DATABASES['default']['NAME']),"
     " 'STATIC': s.STORAGES['staticfiles']['BACKEND'], 'HASHER': s.PASSWORD_HASHERS[0]}))"
 )
 SECRET = "s" * 10 + "-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
@@ -31,7 +40,11 @@ def load_settings(**variables: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in OUR_VARIABLES}
     env.update(DJANGO_SETTINGS_MODULE="alliance.settings", **variables)
     return subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=BASE_DIR, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", PROBE],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 
@@ -95,7 +108,10 @@ def test_service_urls_are_read():
         ({"DJANGO_DEBUG": "1", "CELERY_BROKER_URL": "localhost:6379"}, "CELERY_BROKER_URL"),
         ({"DJANGO_DEBUG": "1", "EMAIL_URL": "carrier-pigeon://coop"}, "EMAIL_URL"),
         ({"DJANGO_DEBUG": "1", "DJANGO_ALLOWED_HOSTS": "a.cn,,b.cn"}, "DJANGO_ALLOWED_HOSTS"),
-        ({"DJANGO_DEBUG": "1", "DJANGO_SECURE_HSTS_SECONDS": "one year"}, "DJANGO_SECURE_HSTS_SECONDS"),
+        (
+            {"DJANGO_DEBUG": "1", "DJANGO_SECURE_HSTS_SECONDS": "one year"},
+            "DJANGO_SECURE_HSTS_SECONDS",
+        ),
         ({"DJANGO_DEBUG": "1", "AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT"),
     ],
 )
@@ -116,6 +132,10 @@ def test_deploy_check_passes_with_production_like_variables():
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -44,7 +44,9 @@ def test_period_index_fits_period_kind(kind, index, valid):
 
 
 def test_output_value_cannot_be_negative():
-    indicator = ChainIndicatorFactory.build(chain=IndustryChainFactory(), output_value=Decimal("-1"))
+    indicator = ChainIndicatorFactory.build(
+        chain=IndustryChainFactory(), output_value=Decimal("-1")
+    )
     with pytest.raises(ValidationError):
         indicator.full_clean()
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -29,7 +29,9 @@ def test_credit_code_unique_when_present_and_blank_allowed_many_times():
 
 def test_full_clean_rejects_a_mutated_credit_code_and_normalises_case():
     code = make_credit_code(42)
-    enterprise = EnterpriseFactory.build(primary_chain=IndustryChainFactory(), credit_code=code.lower())
+    enterprise = EnterpriseFactory.build(
+        primary_chain=IndustryChainFactory(), credit_code=code.lower()
+    )
     enterprise.full_clean()
     assert enterprise.credit_code == code
     mutated = code[:-1] + ("0" if code[-1] != "0" else "1")
@@ -41,7 +43,9 @@ def test_full_clean_rejects_a_mutated_credit_code_and_normalises_case():
 
 def test_duplicate_credit_code_is_a_validation_error_not_a_crash():
     existing = EnterpriseFactory()
-    other = EnterpriseFactory.build(primary_chain=existing.primary_chain, credit_code=existing.credit_code)
+    other = EnterpriseFactory.build(
+        primary_chain=existing.primary_chain, credit_code=existing.credit_code
+    )
     with pytest.raises(ValidationError):
         other.full_clean()
 
@@ -54,8 +58,12 @@ def test_stock_code_only_for_listed_companies():
 
 def test_party_organization_needs_an_enterprise_unless_joint_branch():
     with pytest.raises(IntegrityError), transaction.atomic():
-        PartyOrganizationFactory(enterprise=None, kind=PartyOrganization.Kind.BRANCH, name="无主党支部")
-    PartyOrganizationFactory(enterprise=None, kind=PartyOrganization.Kind.JOINT_BRANCH, name="联合党支部")
+        PartyOrganizationFactory(
+            enterprise=None, kind=PartyOrganization.Kind.BRANCH, name="无主党支部"
+        )
+    PartyOrganizationFactory(
+        enterprise=None, kind=PartyOrganization.Kind.JOINT_BRANCH, name="联合党支部"
+    )
 
 
 def test_supply_link_rules():

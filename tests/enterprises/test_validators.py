@@ -1,7 +1,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from enterprises.validators import CHARSET, check_character, normalize_credit_code, validate_credit_code
+from enterprises.validators import (
+    CHARSET,
+    check_character,
+    normalize_credit_code,
+    validate_credit_code,
+)
 
 # Published codes of well-known firms (printed on their business licences).
 REAL_CODES = [

@@ -39,20 +39,31 @@ def test_one_invitation_per_person_and_event():
 def test_reminder_claim_is_unique_per_event_person_offset_and_start():
     event = EventFactory()
     user = UserFactory()
-    key = {"event": event, "recipient": user, "offset": timedelta(days=1), "event_starts_at": event.starts_at}
+    key = {
+        "event": event,
+        "recipient": user,
+        "offset": timedelta(days=1),
+        "event_starts_at": event.starts_at,
+    }
     ReminderDispatch.objects.create(**key)
     with pytest.raises(IntegrityError), transaction.atomic():
         ReminderDispatch.objects.create(**key)
     # A rescheduled event is a new key: the reminder may go out again for the new time.
-    ReminderDispatch.objects.create(**{**key, "event_starts_at": event.starts_at + timedelta(days=2)})
+    ReminderDispatch.objects.create(
+        **{**key, "event_starts_at": event.starts_at + timedelta(days=2)}
+    )
 
 
-@pytest.mark.parametrize("rule", ["FREQ=MONTHLY;BYDAY=1TU", "RRULE:FREQ=WEEKLY;BYDAY=WE", "freq=monthly;bymonthday=15"])
+@pytest.mark.parametrize(
+    "rule", ["FREQ=MONTHLY;BYDAY=1TU", "RRULE:FREQ=WEEKLY;BYDAY=WE", "freq=monthly;bymonthday=15"]
+)
 def test_valid_recurrence_rules(rule):
     validate_rrule(rule)
 
 
-@pytest.mark.parametrize("rule", ["", "FREQ=SECONDLY", "FREQ=MONTHLY;BYDAY=9XX", "<script>", "FREQ=DAILY"])
+@pytest.mark.parametrize(
+    "rule", ["", "FREQ=SECONDLY", "FREQ=MONTHLY;BYDAY=9XX", "<script>", "FREQ=DAILY"]
+)
 def test_invalid_recurrence_rules(rule):
     with pytest.raises(ValidationError):
         validate_rrule(rule)
@@ -61,7 +72,10 @@ def test_invalid_recurrence_rules(rule):
 def test_series_duration_positive():
     with pytest.raises(IntegrityError), transaction.atomic():
         EventSeries.objects.create(
-            title="联席会议", rrule="FREQ=MONTHLY;BYDAY=1TU", first_starts_at=timezone.now(), duration=timedelta(0)
+            title="联席会议",
+            rrule="FREQ=MONTHLY;BYDAY=1TU",
+            first_starts_at=timezone.now(),
+            duration=timedelta(0),
         )
 
 

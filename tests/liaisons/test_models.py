@@ -131,4 +131,9 @@ def test_need_timeline_is_append_only():
 
 
 def test_split_tags_accepts_chinese_separators():
-    assert split_tags("企业党建、人才招引，融资, 专精特新申报;") == ["企业党建", "人才招引", "融资", "专精特新申报"]
+    assert split_tags("企业党建、人才招引，融资, 专精特新申报;") == [
+        "企业党建",
+        "人才招引",
+        "融资",
+        "专精特新申报",
+    ]

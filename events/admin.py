@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from alliance.admin import (
+    PreloadedAutocompleteInlineMixin,
+    ReadOnlyAdminMixin,
+    TransitionCheckedForm,
+    count_of,
+)
+from events.models import Decision, Event, EventSeries, Invitation, ReminderDispatch
+
+
+@admin.register(EventSeries)
+class EventSeriesAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "kind",
+        "rrule",
+        "first_starts_at",
+        "duration",
+        "months_ahead",
+        "is_active",
+    )
+    list_filter = ("kind", "is_active", "chains")
+    search_fields = ("title", "venue")
+    autocomplete_fields = ("chains",)
+    ordering = ("title",)
+    fieldsets = (
+        (None, {"fields": ("kind", "title", "chains", "venue", "is_active")}),
+        (_("Schedule"), {"fields": ("rrule", "first_starts_at", "duration", "months_ahead")}),
+    )
+
+
+class InvitationInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
+    model = Invitation
+    extra = 0
+    fields = ("user", "rsvp", "responded_at", "checked_in_at")
+    readonly_fields = ("responded_at",)  # stamped by the invitee's own reply
+    autocomplete_fields = ("user",)
+    list_select_related = ("user", "event")
+    ordering = ("user__username",)
+
+
+class DecisionInline(PreloadedAutocompleteInlineMixin, admin.StackedInline):
+    model = Decision
+    extra = 0
+    fields = ("order", "text", "action_item")
+    autocomplete_fields = ("action_item",)
+    list_select_related = ("action_item",)
+
+
+@admin.register(Event)
+class EventAdmin(SimpleHistoryAdmin):
+    form = TransitionCheckedForm
+    list_display = (
+        "title",
+        "kind",
+        "status",
+        "starts_at",
+        "venue",
+        "organizer",
+        "chain_names",
+        "invitation_count",
+    )
+    list_filter = ("status", "kind", "chains", "series")
+    list_select_related = ("organizer",)
+    search_fields = ("title", "venue", "agenda")
+    autocomplete_fields = ("organizer", "chains", "series")
+    date_hierarchy = "starts_at"
+    ordering = ("-starts_at",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (InvitationInline, DecisionInline)
+    fieldsets = (
+        (None, {"fields": ("kind", "title", "chains", "organizer", "series")}),
+        (_("Time and place"), {"fields": ("venue", "starts_at", "ends_at")}),
+        (_("Agenda and minutes"), {"fields": ("agenda", "minutes")}),
+        (_("Status"), {"fields": ("status", "cancel_reason")}),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(invitation_total=count_of(Invitation, "event"))
+            .prefetch_related("chains")
+        )
+
+    @admin.display(description=_("chains"))
+    def chain_names(self, obj: Event) -> str:
+        return "、".join(chain.name for chain in obj.chains.all())
+
+    @admin.display(description=_("invitations"), ordering="invitation_total")
+    def invitation_count(self, obj: Event) -> int:
+        return obj.invitation_total
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("event", "user", "rsvp", "responded_at", "checked_in_at")
+    list_filter = ("rsvp", "event__kind")
+    list_select_related = ("event", "user")
+    search_fields = ("event__title", "user__username", "user__full_name")
+    autocomplete_fields = ("event", "user")
+    date_hierarchy = "created_at"
+    ordering = ("-event__starts_at", "user__username")
+    show_full_result_count = False
+
+
+@admin.register(ReminderDispatch)
+class ReminderDispatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The claims that make each reminder go out once; written only by the reminder sweep."""
+
+    list_display = ("event", "recipient", "offset", "event_starts_at", "claimed_at", "sent_at")
+    list_select_related = ("event", "recipient")
+    search_fields = ("event__title", "recipient__username", "recipient__full_name")
+    date_hierarchy = "claimed_at"
+    ordering = ("-claimed_at",)
+    show_full_result_count = False
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ("short_text", "event", "action_item", "order", "created_at")
+    list_filter = ("event__kind",)
+    list_select_related = ("event", "action_item")
+    search_fields = ("text", "event__title", "action_item__title")
+    autocomplete_fields = ("event", "action_item")
+    date_hierarchy = "created_at"
+    ordering = ("-event__starts_at", "order")
+
+    @admin.display(description=_("decision"), ordering="text")
+    def short_text(self, obj: Decision) -> str:
+        return str(obj)

@@ -1,0 +1,244 @@
+"""The admin site as a whole (every registered model walked) and the account admin."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.db.models import Model
+from django.urls import reverse
+from django.utils import timezone
+
+from alliance.models import User, WorkerHeartbeat
+from alliance.permissions import PORTAL_APPS
+from chains.models import ChainIndicator, IndustryChain
+from enterprises.models import (
+    ChainMembership,
+    Enterprise,
+    EnterpriseContact,
+    PartyOrganization,
+    SignedProject,
+    SupplyLink,
+)
+from events.models import Decision, Event, EventSeries, Invitation, ReminderDispatch
+from liaisons.models import (
+    ActionItem,
+    Department,
+    DepartmentResource,
+    Liaison,
+    LiaisonAssignment,
+    Need,
+    TaskForceMembership,
+)
+from tests import factories
+from tests.admin_helpers import (
+    BASE_QUERIES,
+    AdminCase,
+    admin_url,
+    assert_changelist_queries_do_not_grow,
+    assert_sent_to_admin_login,
+    assert_staff_opens_pages,
+)
+
+# The models park staff maintain in the admin (issue 2, item 4).
+EXPECTED_ADMIN_MODELS = {
+    User,
+    WorkerHeartbeat,
+    IndustryChain,
+    ChainIndicator,
+    Enterprise,
+    PartyOrganization,
+    EnterpriseContact,
+    SupplyLink,
+    ChainMembership,
+    SignedProject,
+    Department,
+    Liaison,
+    LiaisonAssignment,
+    TaskForceMembership,
+    DepartmentResource,
+    Need,
+    ActionItem,
+    EventSeries,
+    Event,
+    Invitation,
+    ReminderDispatch,
+    Decision,
+}
+
+
+def all_cases() -> dict[type[Model], AdminCase]:
+    from tests.chains.test_admin import ADMIN_CASES as chains
+    from tests.enterprises.test_admin import ADMIN_CASES as enterprises
+    from tests.events.test_admin import ADMIN_CASES as events
+    from tests.liaisons.test_admin import ADMIN_CASES as liaisons
+
+    return {**ADMIN_CASES, **chains, **enterprises, **liaisons, **events}
+
+
+def _heartbeats(n: int) -> list[WorkerHeartbeat]:
+    start = WorkerHeartbeat.objects.count()
+    return [
+        WorkerHeartbeat.objects.create(name=f"worker-{start + i}", last_seen_at=timezone.now())
+        for i in range(n)
+    ]
+
+
+ADMIN_CASES = {
+    # + the group filter's choices
+    User: AdminCase(
+        build=lambda n: factories.UserFactory.create_batch(n), changelist_queries=BASE_QUERIES + 1
+    ),
+    WorkerHeartbeat: AdminCase(build=_heartbeats, changelist_queries=BASE_QUERIES, add=False),
+}
+
+
+@pytest.mark.django_db
+def test_every_model_staff_maintain_is_registered_and_walked():
+    registered = {model for model in admin.site._registry if model._meta.app_label in PORTAL_APPS}
+    assert registered == EXPECTED_ADMIN_MODELS
+    assert set(all_cases()) == EXPECTED_ADMIN_MODELS
+
+
+@pytest.mark.parametrize("model", list(ADMIN_CASES), ids=lambda m: m.__name__)
+def test_staff_open_changelist_add_and_change(staff_client, model):
+    assert_staff_opens_pages(staff_client, model, ADMIN_CASES[model])
+
+
+@pytest.mark.parametrize("model", list(ADMIN_CASES), ids=lambda m: m.__name__)
+def test_plain_user_and_anonymous_are_sent_to_admin_login(client, plain_user, model):
+    assert_sent_to_admin_login(client, model, ADMIN_CASES[model])
+    assert_sent_to_admin_login(client, model, ADMIN_CASES[model], user=plain_user)
+
+
+@pytest.mark.parametrize("model", list(ADMIN_CASES), ids=lambda m: m.__name__)
+def test_changelist_queries_do_not_grow_with_rows(staff_client, model):
+    assert_changelist_queries_do_not_grow(staff_client, model, ADMIN_CASES[model])
+
+
+def test_admin_speaks_chinese_by_default(staff_client):
+    response = staff_client.get(reverse("admin:index"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="zh-hans"' in content
+    # Django's own catalog: "Recent actions" and "My actions".
+    assert "最近动作" in content
+    assert "我的动作" in content
+    changelist = staff_client.get(admin_url(Enterprise, "changelist")).content.decode()
+    assert "增加" in changelist  # "Add"
+    assert "搜索" in changelist  # "Search"
+
+
+def test_staff_without_the_park_staff_group_cannot_open_records(client, db):
+    outsider = factories.UserFactory(is_staff=True)
+    client.force_login(outsider)
+    assert client.get(admin_url(Enterprise, "changelist")).status_code == 403
+
+
+def test_user_search_finds_phone_and_full_name(staff_client):
+    factories.UserFactory(username="songfy", full_name="宋飞洋", phone="13912345678")
+    factories.UserFactory(username="other", full_name="王五")
+    url = admin_url(User, "changelist")
+    for term in ("宋飞洋", "13912345678", "songfy"):
+        content = staff_client.get(url, {"q": term}).content.decode()
+        assert "songfy" in content, term
+        assert "王五" not in content, term
+
+
+def test_staff_add_a_user_with_name_and_phone(staff_client):
+    response = staff_client.post(
+        admin_url(User, "add"),
+        {
+            "username": "liaison-new",
+            "full_name": "赵敏",
+            "phone": "13800001111",
+            "email": "zm@example.com",
+            "usable_password": "true",
+            "password1": "a-long-password-1234",
+            "password2": "a-long-password-1234",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="liaison-new")
+    assert (user.full_name, user.phone) == ("赵敏", "13800001111")
+    assert user.check_password("a-long-password-1234")
+
+
+def _change_data(user: User, **changes) -> dict:
+    data = {
+        "username": user.username,
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "email": user.email,
+        "is_active": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def test_staff_cannot_grant_superuser_or_single_permissions(staff_client):
+    target = factories.UserFactory(username="target")
+    response = staff_client.post(
+        admin_url(User, "change", target.pk),
+        _change_data(target, full_name="改名", is_superuser="on", user_permissions=["1"]),
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.full_name == "改名"
+    assert not target.is_superuser
+    assert not target.user_permissions.exists()
+
+
+def test_staff_may_put_a_colleague_into_the_park_staff_group(staff_client):
+    target = factories.UserFactory(username="colleague")
+    group = Group.objects.get(name="park_staff")
+    response = staff_client.post(
+        admin_url(User, "change", target.pk),
+        _change_data(target, is_staff="on", groups=[str(group.pk)]),
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.is_staff
+    assert list(target.groups.all()) == [group]
+
+
+def test_staff_can_view_but_not_change_a_superuser(staff_client):
+    root = User.objects.create_superuser("root", "root@example.com", "root-password-123")
+    change_url = admin_url(User, "change", root.pk)
+    page = staff_client.get(change_url)
+    assert page.status_code == 200
+    assert 'name="username"' not in page.content.decode()  # read-only view
+    assert staff_client.post(change_url, _change_data(root, full_name="x")).status_code == 403
+    password_url = reverse("admin:auth_user_password_change", args=[root.pk])
+    assert staff_client.get(password_url).status_code == 403
+    assert (
+        staff_client.post(
+            password_url, {"password1": "taken-over-123456", "password2": "taken-over-123456"}
+        ).status_code
+        == 403
+    )
+    root.refresh_from_db()
+    assert root.check_password("root-password-123")
+
+
+def test_staff_cannot_delete_a_superuser_with_the_bulk_action(staff_client):
+    root = User.objects.create_superuser("root", "root@example.com", "root-password-123")
+    response = staff_client.post(
+        admin_url(User, "changelist"),
+        {"action": "delete_selected", "_selected_action": [str(root.pk)], "post": "yes"},
+    )
+    assert response.status_code == 403
+    assert User.objects.filter(pk=root.pk).exists()
+
+
+def test_heartbeats_are_read_only(staff_client):
+    beat = _heartbeats(1)[0]
+    page = staff_client.get(admin_url(WorkerHeartbeat, "change", beat.pk)).content.decode()
+    assert 'name="name"' not in page
+    assert (
+        staff_client.post(
+            admin_url(WorkerHeartbeat, "delete", beat.pk), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert WorkerHeartbeat.objects.filter(pk=beat.pk).exists()

@@ -1,0 +1,345 @@
+import pytest
+
+from chains.models import IndustryChain
+from liaisons.models import (
+    ActionItem,
+    ActionItemMilestone,
+    ActionItemParticipant,
+    ActionItemProgress,
+    Department,
+    DepartmentResource,
+    Liaison,
+    LiaisonAssignment,
+    Need,
+    NeedAttachment,
+    NeedEvent,
+    NeedEventAction,
+    NeedStatus,
+    TaskForceMembership,
+    Urgency,
+)
+from tests import factories
+from tests.admin_helpers import (
+    BASE_QUERIES,
+    NO_FULL_COUNT,
+    AdminCase,
+    admin_url,
+    assert_changelist_queries_do_not_grow,
+    assert_sent_to_admin_login,
+    assert_staff_opens_pages,
+    page_queries,
+)
+
+
+def _departments(n: int) -> list[Department]:
+    return [factories.DepartmentFactory(head=factories.UserFactory()) for _ in range(n)]
+
+
+def _liaisons(n: int) -> list[Liaison]:
+    liaisons = factories.LiaisonFactory.create_batch(n)
+    for liaison in liaisons:
+        factories.LiaisonAssignmentFactory(liaison=liaison)
+    return liaisons
+
+
+def _needs(n: int) -> list[Need]:
+    needs = []
+    for _ in range(n):
+        liaison = factories.LiaisonFactory()
+        need = factories.NeedFactory(
+            liaison=liaison, department=liaison.department, status=NeedStatus.DISPATCHED
+        )
+        factories.NeedEventFactory(need=need)
+        needs.append(need)
+    return needs
+
+
+def _action_items(n: int) -> list[ActionItem]:
+    items = []
+    for _ in range(n):
+        item = factories.ActionItemFactory(
+            owner=factories.UserFactory(), origin_need=factories.NeedFactory()
+        )
+        item.chains.add(factories.IndustryChainFactory())
+        ActionItemParticipant.objects.create(
+            action_item=item, enterprise=factories.EnterpriseFactory()
+        )
+        items.append(item)
+    return items
+
+
+ADMIN_CASES = {
+    # + the rows with their head joined in and their liaisons counted
+    Department: AdminCase(build=_departments, changelist_queries=BASE_QUERIES),
+    # + the rows with user and department; the department filter's choices
+    Liaison: AdminCase(build=_liaisons, changelist_queries=BASE_QUERIES + 1),
+    # + the rows with enterprise and liaison's user; the department filter; the hierarchy's years
+    LiaisonAssignment: AdminCase(
+        build=lambda n: factories.LiaisonAssignmentFactory.create_batch(n),
+        changelist_queries=BASE_QUERIES + 3,
+    ),
+    # + the rows with liaison's user and chain; the chain filter's choices
+    TaskForceMembership: AdminCase(
+        build=lambda n: factories.TaskForceMembershipFactory.create_batch(n),
+        changelist_queries=BASE_QUERIES + 1,
+    ),
+    # + the rows with department; the department filter's choices
+    DepartmentResource: AdminCase(
+        build=lambda n: factories.DepartmentResourceFactory.create_batch(n),
+        changelist_queries=BASE_QUERIES + 1,
+    ),
+    # + the rows with enterprise and liaison's user (no full count); the chain and department
+    # filters' choices; the date hierarchy's years
+    Need: AdminCase(build=_needs, changelist_queries=NO_FULL_COUNT + 4, add=False),
+    # + the rows with owner and origin need; their chains (one prefetch); the chain filter;
+    # the date hierarchy's years
+    ActionItem: AdminCase(build=_action_items, changelist_queries=BASE_QUERIES + 4),
+}
+
+
+@pytest.mark.parametrize("model", list(ADMIN_CASES), ids=lambda m: m.__name__)
+def test_staff_open_changelist_add_and_change(staff_client, model):
+    assert_staff_opens_pages(staff_client, model, ADMIN_CASES[model])
+
+
+@pytest.mark.parametrize("model", list(ADMIN_CASES), ids=lambda m: m.__name__)
+def test_plain_user_and_anonymous_are_sent_to_admin_login(client, plain_user, model):
+    assert_sent_to_admin_login(client, model, ADMIN_CASES[model])
+    assert_sent_to_admin_login(client, model, ADMIN_CASES[model], user=plain_user)
+
+
+@pytest.mark.parametrize("model", list(ADMIN_CASES), ids=lambda m: m.__name__)
+def test_changelist_queries_do_not_grow_with_rows(staff_client, model):
+    assert_changelist_queries_do_not_grow(staff_client, model, ADMIN_CASES[model])
+
+
+# --- Needs: the workflow owns them --------------------------------------------------------
+
+
+def _need_form(need: Need, **changes) -> dict:
+    data = {
+        "category": need.category,
+        "urgency": need.urgency,
+        "title": need.title,
+        "description": need.description,
+        "contact_name": need.contact_name,
+        "contact_phone": need.contact_phone,
+    }
+    for prefix in ("events", "attachments"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update(changes)
+    return data
+
+
+def test_staff_correct_what_the_enterprise_wrote_but_not_the_workflow(staff_client):
+    need = _needs(1)[0]
+    other = factories.LiaisonFactory()
+    response = staff_client.post(
+        admin_url(Need, "change", need.pk),
+        _need_form(
+            need,
+            title="更正后的标题",
+            urgency=Urgency.RED,
+            contact_phone="13900001111",
+            status=NeedStatus.CLOSED,
+            liaison=str(other.pk),
+            escalation_level="3",
+            return_count="2",
+            satisfaction="satisfied",
+        ),
+    )
+    assert response.status_code == 302
+    need.refresh_from_db()
+    assert (need.title, need.urgency, need.contact_phone) == (
+        "更正后的标题",
+        Urgency.RED,
+        "13900001111",
+    )
+    assert need.status == NeedStatus.DISPATCHED
+    assert need.liaison != other
+    assert (need.escalation_level, need.return_count, need.satisfaction) == (0, 0, "")
+
+
+def test_change_page_offers_only_the_correctable_fields(staff_client):
+    need = _needs(1)[0]
+    content = staff_client.get(admin_url(Need, "change", need.pk)).content.decode()
+    for editable in (
+        "title",
+        "description",
+        "category",
+        "urgency",
+        "contact_name",
+        "contact_phone",
+    ):
+        assert f'name="{editable}"' in content
+    for owned in (
+        "status",
+        "liaison",
+        "resolve_due",
+        "escalation_level",
+        "return_count",
+        "satisfaction",
+    ):
+        assert f'name="{owned}"' not in content
+
+
+def test_needs_cannot_be_added_or_deleted_in_the_admin(staff_client):
+    need = _needs(1)[0]
+    assert staff_client.get(admin_url(Need, "add")).status_code == 403
+    assert staff_client.post(admin_url(Need, "delete", need.pk), {"post": "yes"}).status_code == 403
+    bulk = staff_client.post(
+        admin_url(Need, "changelist"),
+        {"action": "delete_selected", "_selected_action": [str(need.pk)], "post": "yes"},
+    )
+    assert bulk.status_code == 200  # not an offered action: the list is shown again
+    changelist = staff_client.get(admin_url(Need, "changelist")).content.decode()
+    assert 'value="delete_selected"' not in changelist
+    assert Need.objects.filter(pk=need.pk).exists()
+    assert NeedEvent.objects.filter(need=need).exists()
+
+
+def test_need_history_is_shown_but_cannot_be_reverted(staff_client):
+    need = _needs(1)[0]
+    version = need.history.get()
+    need.status = NeedStatus.IN_PROGRESS
+    need.save()
+    assert staff_client.get(admin_url(Need, "history", need.pk)).status_code == 200
+    revert_url = admin_url(Need, "simple_history", need.pk, version.history_id)
+    page = staff_client.get(revert_url)
+    assert page.status_code == 200
+    assert staff_client.post(revert_url, _need_form(need)).status_code == 403
+    need.refresh_from_db()
+    assert need.status == NeedStatus.IN_PROGRESS
+
+
+def test_timeline_and_attachments_are_read_only_on_the_need(staff_client):
+    need = _needs(1)[0]
+    factories.NeedEventFactory(need=need, action=NeedEventAction.CONTACT, note="<b>电话联系</b>")
+    NeedAttachment.objects.create(
+        need=need,
+        file="needs/x.pdf",
+        original_name="营业执照.pdf",
+        size=2048,
+        uploaded_by=need.submitted_by,
+    )
+    _count, content = page_queries(staff_client, admin_url(Need, "change", need.pk))
+    assert "&lt;b&gt;电话联系&lt;/b&gt;" in content
+    assert "营业执照.pdf" in content
+    assert "needs/x.pdf" not in content  # files are served only by the permission-checked view
+    assert 'name="events-0-note"' not in content
+    assert 'name="events-0-DELETE"' not in content
+    assert 'name="attachments-0-DELETE"' not in content
+    assert 'id="events-empty"' not in content  # no "add another" row
+
+
+def test_need_page_queries_do_not_grow_with_the_timeline(staff_client):
+    need = _needs(1)[0]
+    url = admin_url(Need, "change", need.pk)
+    with_one, _content = page_queries(staff_client, url)
+    for _ in range(15):
+        factories.NeedEventFactory(need=need, actor=factories.UserFactory())
+        NeedAttachment.objects.create(
+            need=need,
+            file="needs/y.pdf",
+            original_name="y.pdf",
+            uploaded_by=factories.UserFactory(),
+        )
+    assert page_queries(staff_client, url)[0] == with_one
+
+
+def test_need_list_skips_the_full_count(staff_client):
+    _needs(3)
+    response = staff_client.get(admin_url(Need, "changelist"), {"status": NeedStatus.DISPATCHED})
+    assert response.context["cl"].show_full_result_count is False
+
+
+# --- The chain page, extended here with its members and task force -------------------------
+
+
+def test_chain_page_shows_members_and_task_force(staff_client):
+    chain = factories.IndustryChainFactory(name="工程机械")
+    factories.ChainMembershipFactory(chain=chain, enterprise__name="柳工常州机械有限公司")
+    factories.TaskForceMembershipFactory(
+        chain=chain, liaison__user__full_name="宋飞洋", is_lead=True
+    )
+    content = staff_client.get(admin_url(IndustryChain, "change", chain.pk)).content.decode()
+    assert "柳工常州机械有限公司" in content
+    assert "宋飞洋" in content
+    listing = staff_client.get(admin_url(IndustryChain, "changelist"))
+    row = next(obj for obj in listing.context["cl"].result_list if obj.pk == chain.pk)
+    assert (row.member_count, row.task_force_count) == (1, 1)
+
+
+def test_chain_page_queries_do_not_grow_with_members(staff_client):
+    chain = factories.IndustryChainFactory()
+    url = admin_url(IndustryChain, "change", chain.pk)
+    factories.ChainMembershipFactory.create_batch(2, chain=chain)
+    factories.TaskForceMembershipFactory(chain=chain)
+    with_two, _content = page_queries(staff_client, url)
+    factories.ChainMembershipFactory.create_batch(20, chain=chain)
+    factories.TaskForceMembershipFactory.create_batch(5, chain=chain)
+    assert page_queries(staff_client, url)[0] == with_two
+
+
+# --- Action items ----------------------------------------------------------------------------
+
+
+def test_action_item_page_shows_participants_milestones_and_read_only_progress(staff_client):
+    item = _action_items(1)[0]
+    ActionItemMilestone.objects.create(action_item=item, due_on="2026-09-01", text="签订合作协议")
+    ActionItemProgress.objects.create(
+        action_item=item, author=factories.UserFactory(), note="完成样件试制", percent=40
+    )
+    content = staff_client.get(admin_url(ActionItem, "change", item.pk)).content.decode()
+    assert "签订合作协议" in content
+    assert "完成样件试制" in content
+    assert 'name="participants-0-enterprise"' in content
+    assert 'name="milestones-0-text"' in content
+    assert 'name="progress_reports-0-note"' not in content
+    assert 'id="progress_reports-empty"' not in content
+
+
+def test_action_item_page_queries_do_not_grow_with_inline_rows(staff_client):
+    item = _action_items(1)[0]
+    url = admin_url(ActionItem, "change", item.pk)
+
+    def add_rows(n: int) -> None:
+        for _ in range(n):
+            ActionItemParticipant.objects.create(
+                action_item=item, enterprise=factories.EnterpriseFactory()
+            )
+            ActionItemMilestone.objects.create(action_item=item, due_on="2026-10-01", text="里程碑")
+            ActionItemProgress.objects.create(
+                action_item=item, author=factories.UserFactory(), note="进展"
+            )
+
+    add_rows(1)
+    with_two, _content = page_queries(staff_client, url)
+    add_rows(10)
+    assert page_queries(staff_client, url)[0] == with_two
+
+
+def test_liaison_list_counts_current_assignments(staff_client):
+    liaison = _liaisons(1)[0]
+    factories.LiaisonAssignmentFactory(liaison=liaison, until="2026-06-30", is_primary=False)
+    response = staff_client.get(admin_url(Liaison, "changelist"))
+    row = next(obj for obj in response.context["cl"].result_list if obj.pk == liaison.pk)
+    assert row.active_assignment_count == 1
+    current = staff_client.get(admin_url(LiaisonAssignment, "changelist"), {"current": "no"})
+    assert [a.until.isoformat() for a in current.context["cl"].result_list] == ["2026-06-30"]
+
+
+def test_task_force_and_resources_pages_render_their_rows(staff_client):
+    member = factories.TaskForceMembershipFactory(liaison__user__full_name="宋飞洋")
+    resource = factories.DepartmentResourceFactory(title="利链惠链政策包", is_policy_package=True)
+    assert (
+        "宋飞洋" in staff_client.get(admin_url(TaskForceMembership, "changelist")).content.decode()
+    )
+    assert (
+        member.chain.name
+        in staff_client.get(admin_url(TaskForceMembership, "changelist")).content.decode()
+    )
+    content = staff_client.get(
+        admin_url(DepartmentResource, "changelist"), {"is_policy_package__exact": "1"}
+    )
+    assert list(content.context["cl"].result_list) == [resource]
