@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pytest
 from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
@@ -86,3 +87,27 @@ def assert_changelist_queries_do_not_grow(client, model: type[Model], case: Admi
     with_twenty_five, _page = page_queries(client, url)
     assert model._default_manager.count() >= 25
     assert with_two == with_twenty_five == case.changelist_queries
+
+
+def admin_matrix(cases: dict[type[Model], AdminCase]):
+    """The three matrix tests for an app's ADMIN_CASES, to be bound to module-level names."""
+    parametrize = pytest.mark.parametrize("model", list(cases), ids=lambda m: m.__name__)
+
+    @parametrize
+    def test_staff_open_changelist_add_and_change(staff_client, model):
+        assert_staff_opens_pages(staff_client, model, cases[model])
+
+    @parametrize
+    def test_plain_user_and_anonymous_are_sent_to_admin_login(client, plain_user, model):
+        assert_sent_to_admin_login(client, model, cases[model])
+        assert_sent_to_admin_login(client, model, cases[model], user=plain_user)
+
+    @parametrize
+    def test_changelist_queries_do_not_grow_with_rows(staff_client, model):
+        assert_changelist_queries_do_not_grow(staff_client, model, cases[model])
+
+    return (
+        test_staff_open_changelist_add_and_change,
+        test_plain_user_and_anonymous_are_sent_to_admin_login,
+        test_changelist_queries_do_not_grow_with_rows,
+    )

@@ -1,13 +1,9 @@
-import pytest
-
 from chains.models import ChainIndicator, IndustryChain
 from tests import factories
 from tests.admin_helpers import (
     BASE_QUERIES,
     AdminCase,
-    assert_changelist_queries_do_not_grow,
-    assert_sent_to_admin_login,
-    assert_staff_opens_pages,
+    admin_matrix,
 )
 
 
@@ -27,17 +23,8 @@ ADMIN_CASES = {
 }
 
 
-@pytest.mark.parametrize("model", list(ADMIN_CASES), ids=lambda m: m.__name__)
-def test_staff_open_changelist_add_and_change(staff_client, model):
-    assert_staff_opens_pages(staff_client, model, ADMIN_CASES[model])
-
-
-@pytest.mark.parametrize("model", list(ADMIN_CASES), ids=lambda m: m.__name__)
-def test_plain_user_and_anonymous_are_sent_to_admin_login(client, plain_user, model):
-    assert_sent_to_admin_login(client, model, ADMIN_CASES[model])
-    assert_sent_to_admin_login(client, model, ADMIN_CASES[model], user=plain_user)
-
-
-@pytest.mark.parametrize("model", list(ADMIN_CASES), ids=lambda m: m.__name__)
-def test_changelist_queries_do_not_grow_with_rows(staff_client, model):
-    assert_changelist_queries_do_not_grow(staff_client, model, ADMIN_CASES[model])
+(
+    test_staff_open_changelist_add_and_change,
+    test_plain_user_and_anonymous_are_sent_to_admin_login,
+    test_changelist_queries_do_not_grow_with_rows,
+) = admin_matrix(ADMIN_CASES)
