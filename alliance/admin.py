@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from alliance.models import User, WorkerHeartbeat
+from alliance.models import CalendarDay, Notification, User, WorkerHeartbeat
 
 
 def count_of(model: type[Model], fk: str, condition: Q | None = None) -> Coalesce:
@@ -201,3 +201,23 @@ class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "last_seen_at")
     search_fields = ("name",)
     ordering = ("name",)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "is_workday", "name")
+    list_filter = ("is_workday",)
+    search_fields = ("name",)
+    date_hierarchy = "date"
+    ordering = ("-date",)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("title", "recipient", "kind", "created_at", "read_at", "email_status")
+    list_filter = ("email_status", "kind")
+    list_select_related = ("recipient",)
+    search_fields = ("title", "recipient__username", "recipient__full_name")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)
+    show_full_result_count = False

@@ -38,3 +38,69 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CalendarDay(models.Model):
+    """A day whose working status staff set by hand, overriding the statutory calendar.
+
+    The `chinesecalendar` package knows the holidays and make-up working days (调休) of the years
+    whose schedule the State Council has published. Staff enter the next year's schedule here as
+    soon as it is announced, or correct a local arrangement.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    name = models.CharField(
+        _("name"), max_length=50, blank=True, help_text=_("e.g. 国庆节, 国庆节调休上班")
+    )
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+class Notification(models.Model):
+    """An in-app message to one person; its e-mail copy is sent from here (the row is the outbox).
+
+    The row is written in the same transaction as the change it reports, so a broker outage can
+    delay the e-mail but never lose it: a periodic sweep sends whatever is still pending.
+    """
+
+    class EmailStatus(models.TextChoices):
+        PENDING = "pending", _("To be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not sent (no address)")
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_status = models.CharField(
+        _("e-mail"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx"
+            ),
+            models.Index(fields=["email_status", "created_at"], name="notification_outbox_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

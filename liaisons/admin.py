@@ -27,7 +27,9 @@ from liaisons.models import (
     LiaisonAssignment,
     Need,
     NeedAttachment,
+    NeedEscalation,
     NeedEvent,
+    NeedTimeLimit,
     TaskForceMembership,
 )
 
@@ -372,3 +374,45 @@ class ActionItemAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("chains"))
     def chain_names(self, obj: ActionItem) -> str:
         return "、".join(chain.name for chain in obj.chains.all())
+
+
+@admin.register(NeedTimeLimit)
+class NeedTimeLimitAdmin(admin.ModelAdmin):
+    """The rows exist for every category × urgency (a migration creates them); staff edit them."""
+
+    list_display = (
+        "category",
+        "urgency",
+        "accept_hours",
+        "sign_hours",
+        "first_contact_hours",
+        "resolve_hours",
+        "extension_max_hours",
+        "rating_hours",
+    )
+    list_editable = (
+        "accept_hours",
+        "sign_hours",
+        "first_contact_hours",
+        "resolve_hours",
+        "extension_max_hours",
+        "rating_hours",
+    )
+    list_filter = ("urgency", "category")
+    ordering = ("category", "urgency")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(NeedEscalation)
+class NeedEscalationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("need", "level", "due_at", "created_at")
+    list_filter = ("level",)
+    list_select_related = ("need",)
+    search_fields = ("need__number", "need__title")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at",)

@@ -351,6 +351,25 @@ class Need(models.Model):
     resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
     paused_since = models.DateTimeField(_("clock paused since"), null=True, blank=True)
     paused_total = models.DurationField(_("total paused time"), default=timedelta)
+    status_before_return = models.CharField(
+        _("status before the return request"),
+        max_length=20,
+        choices=NeedStatus.choices,
+        blank=True,
+        help_text=_("Where a denied return goes back to."),
+    )
+    extension_requested = models.PositiveSmallIntegerField(
+        _("extension requested (working days)"), default=0, help_text=_("0 when none is pending.")
+    )
+    reopen_count = models.PositiveSmallIntegerField(_("reopened"), default=0)
+    milestone_due = models.DateTimeField(_("next milestone reply by"), null=True, blank=True)
+    deadline_estimated = models.BooleanField(
+        _("deadline estimated"),
+        default=False,
+        help_text=_(
+            "A deadline reaches into a year whose holidays are not known yet: weekdays counted."
+        ),
+    )
     escalation_level = models.PositiveSmallIntegerField(
         _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
     )
@@ -430,6 +449,87 @@ class Need(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in NEED_OPEN_STATUSES
+
+
+class NeedTimeLimit(models.Model):
+    """Time limits for one category × urgency, in working hours (one working day = 8 h).
+
+    Defaults follow DESIGN §4 (drawn from the published 12345 / enterprise-service rules); park
+    staff adjust them in the admin.
+    """
+
+    category = models.CharField(_("category"), max_length=20, choices=NeedCategory.choices)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices)
+    accept_hours = models.PositiveSmallIntegerField(_("accept within (working hours)"))
+    sign_hours = models.PositiveSmallIntegerField(_("sign for within (working hours)"))
+    first_contact_hours = models.PositiveSmallIntegerField(
+        _("first contact within (working hours)")
+    )
+    resolve_hours = models.PositiveSmallIntegerField(_("resolve within (working hours)"))
+    extension_max_hours = models.PositiveSmallIntegerField(_("longest extension (working hours)"))
+    rating_hours = models.PositiveSmallIntegerField(_("rating window (working hours)"))
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        ordering = ["category", "urgency"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "urgency"], name="timelimit_unique"),
+            models.CheckConstraint(
+                condition=Q(
+                    accept_hours__gt=0,
+                    sign_hours__gt=0,
+                    first_contact_hours__gt=0,
+                    resolve_hours__gt=0,
+                    rating_hours__gt=0,
+                ),
+                name="timelimit_positive",
+                violation_error_message=_("Every time limit must be at least one working hour."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} · {self.get_urgency_display()}"
+
+
+class NeedCounter(models.Model):
+    """The last need number handed out in a year (XQ-2026-00042)."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("need number counter")
+        verbose_name_plural = _("need number counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class NeedEscalation(models.Model):
+    """The claim that makes each rung of the escalation ladder happen once per need."""
+
+    need = models.ForeignKey(
+        "Need", verbose_name=_("need"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)
+    due_at = models.DateTimeField(_("deadline it refers to"))
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-created_at"]
+        constraints = [
+            # A new deadline (extension, reopen) is a new key: the ladder may climb again.
+            models.UniqueConstraint(fields=["need", "level", "due_at"], name="escalation_once"),
+            models.CheckConstraint(
+                condition=Q(level__gte=1, level__lte=3), name="escalation_level_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id} · {self.get_level_display()}"
 
 
 class NeedEventAction(models.TextChoices):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -9,7 +11,7 @@ from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance.models import User, WorkerHeartbeat
+from alliance.models import CalendarDay, Notification, User, WorkerHeartbeat
 from alliance.permissions import PORTAL_APPS
 from chains.models import ChainIndicator, IndustryChain
 from enterprises.models import (
@@ -28,11 +30,14 @@ from liaisons.models import (
     Liaison,
     LiaisonAssignment,
     Need,
+    NeedEscalation,
+    NeedTimeLimit,
     TaskForceMembership,
 )
 from tests import factories
 from tests.admin_helpers import (
     BASE_QUERIES,
+    NO_FULL_COUNT,
     AdminCase,
     admin_matrix,
     admin_url,
@@ -42,6 +47,8 @@ from tests.admin_helpers import (
 EXPECTED_ADMIN_MODELS = {
     User,
     WorkerHeartbeat,
+    CalendarDay,
+    Notification,
     IndustryChain,
     ChainIndicator,
     Enterprise,
@@ -62,6 +69,8 @@ EXPECTED_ADMIN_MODELS = {
     Invitation,
     ReminderDispatch,
     Decision,
+    NeedTimeLimit,
+    NeedEscalation,
 }
 
 
@@ -82,12 +91,33 @@ def _heartbeats(n: int) -> list[WorkerHeartbeat]:
     ]
 
 
+def _calendar_days(n: int) -> list[CalendarDay]:
+    start = date(2027, 1, 1) + timedelta(days=CalendarDay.objects.count())
+    return [
+        CalendarDay.objects.create(date=start + timedelta(days=i), is_workday=False, name="元旦")
+        for i in range(n)
+    ]
+
+
+def _notifications(n: int) -> list[Notification]:
+    return [
+        Notification.objects.create(
+            recipient=factories.UserFactory(), kind="test", title="需求已派单", url="/"
+        )
+        for _ in range(n)
+    ]
+
+
 ADMIN_CASES = {
     # + the group filter's choices
     User: AdminCase(
         build=lambda n: factories.UserFactory.create_batch(n), changelist_queries=BASE_QUERIES + 1
     ),
     WorkerHeartbeat: AdminCase(build=_heartbeats, changelist_queries=BASE_QUERIES, add=False),
+    # + the date hierarchy's years
+    CalendarDay: AdminCase(build=_calendar_days, changelist_queries=BASE_QUERIES + 2),
+    # + the rows with recipient (no full count); the kind filter's values; the hierarchy's years
+    Notification: AdminCase(build=_notifications, changelist_queries=NO_FULL_COUNT + 3, add=False),
 }
 
 

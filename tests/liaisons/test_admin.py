@@ -1,3 +1,5 @@
+from django.utils import timezone
+
 from chains.models import IndustryChain
 from liaisons.models import (
     ActionItem,
@@ -10,9 +12,11 @@ from liaisons.models import (
     LiaisonAssignment,
     Need,
     NeedAttachment,
+    NeedEscalation,
     NeedEvent,
     NeedEventAction,
     NeedStatus,
+    NeedTimeLimit,
     TaskForceMembership,
     Urgency,
 )
@@ -64,6 +68,13 @@ def _action_items(n: int) -> list[ActionItem]:
     return items
 
 
+def _escalations(n: int) -> list[NeedEscalation]:
+    return [
+        NeedEscalation.objects.create(need=need, level=1, due_at=timezone.now())
+        for need in factories.NeedFactory.create_batch(n)
+    ]
+
+
 ADMIN_CASES = {
     # + the rows with their head joined in and their liaisons counted
     Department: AdminCase(build=_departments, changelist_queries=BASE_QUERIES),
@@ -90,6 +101,14 @@ ADMIN_CASES = {
     # + the rows with owner and origin need; their chains (one prefetch); the chain filter;
     # the date hierarchy's years
     ActionItem: AdminCase(build=_action_items, changelist_queries=BASE_QUERIES + 4),
+    # The 45 rows exist from the migration; the list is editable in place (no per-row query).
+    NeedTimeLimit: AdminCase(
+        build=lambda n: list(NeedTimeLimit.objects.all()[:n]),
+        changelist_queries=BASE_QUERIES,
+        add=False,
+    ),
+    # + the rows with their need; the date hierarchy's years
+    NeedEscalation: AdminCase(build=_escalations, changelist_queries=BASE_QUERIES + 2, add=False),
 }
 
 
