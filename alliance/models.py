@@ -72,6 +72,7 @@ class Notification(models.Model):
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", _("To be sent")
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Not sent (no address)")

@@ -257,7 +257,8 @@ NEED_TRANSITIONS: dict[str, frozenset[str]] = {
     ),
     NeedStatus.REPLIED: frozenset({NeedStatus.CLOSED, NeedStatus.REOPENED}),
     NeedStatus.REOPENED: frozenset({NeedStatus.IN_PROGRESS}),
-    NeedStatus.CLOSED: frozenset(),
+    # Park staff may reopen a closed need (e.g. after a complaint at the return visit).
+    NeedStatus.CLOSED: frozenset({NeedStatus.REOPENED}),
     NeedStatus.REJECTED: frozenset(),
     NeedStatus.MERGED: frozenset(),
 }

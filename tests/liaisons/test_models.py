@@ -108,8 +108,9 @@ def test_transition_table_covers_every_status_and_only_known_targets():
     for targets in NEED_TRANSITIONS.values():
         assert targets <= set(NeedStatus.values)
     # Final states go nowhere; a draft can only be submitted.
-    for final in (NeedStatus.CLOSED, NeedStatus.REJECTED, NeedStatus.MERGED):
+    for final in (NeedStatus.REJECTED, NeedStatus.MERGED):
         assert NEED_TRANSITIONS[final] == frozenset()
+    assert NEED_TRANSITIONS[NeedStatus.CLOSED] == {NeedStatus.REOPENED}
     assert NEED_TRANSITIONS[NeedStatus.DRAFT] == {NeedStatus.SUBMITTED}
 
 
