@@ -230,6 +230,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "alliance.tasks.record_heartbeat", "schedule": 60.0},
+    "send-pending-notification-emails": {
+        "task": "alliance.tasks.send_pending_notification_emails",
+        "schedule": 120.0,
+    },
+    "sweep-need-deadlines": {"task": "liaisons.tasks.sweep_need_deadlines", "schedule": 300.0},
 }
 
 LOGGING = {
