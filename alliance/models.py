@@ -90,6 +90,7 @@ class Notification(models.Model):
         _("e-mail"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
     email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    email_claimed_at = models.DateTimeField(_("e-mail claimed at"), null=True, blank=True)
     email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
 
     class Meta:

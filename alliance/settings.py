@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "alliance.context_processors.notifications",
             ],
         },
     },
@@ -164,6 +165,8 @@ EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.get_str("DJANGO_DEFAULT_FROM_EMAIL", "红链平台 <noreply@hongchain.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people open the portal; e-mails link back to it (they are sent without a request).
+PORTAL_BASE_URL = env.get_str("DJANGO_PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 # --- Security -----------------------------------------------------------------------------
 SECURE = not DEBUG

@@ -1,8 +1,20 @@
 from celery import shared_task
 
-from alliance import services
+from alliance import notifications, services
 
 
 @shared_task
 def record_heartbeat(name: str = "worker") -> None:
     services.heartbeat_record(name=name)
+
+
+@shared_task
+def send_notification_email(notification_id: int) -> bool:
+    """Queued after the commit that wrote the notification; a repeat run sends nothing."""
+    return notifications.notification_send_email(notification_id=notification_id)
+
+
+@shared_task
+def send_pending_notification_emails() -> int:
+    """Beat, every two minutes: the outbox sweep for e-mails the queued task did not send."""
+    return notifications.notification_send_pending_emails()

@@ -270,11 +270,12 @@ def test_liaison_home_queries_do_not_grow_with_assigned_firms(client, django_ass
     for _ in range(9):
         factories.LiaisonAssignmentFactory(liaison=liaison)
     # session, user, contacts, liaison + department, assignments + firms + chains,
-    # task forces + chains, chaired chains (counted), headed departments (counted)
+    # task forces + chains, chaired chains (counted), headed departments (counted),
+    # unread notifications (the bell)
     client.force_login(liaison.user)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(HOME)
-    assert one == 8
+    assert one == 9
     assert response.content.decode().count('class="badge badge-primary-liaison"') == 10
 
 
@@ -299,11 +300,11 @@ def test_secretary_and_chief_home_queries_do_not_grow_with_chains_and_organizati
         factories.ChainMembershipFactory(enterprise=second, chain=chain)
     # session, user, contacts + firms, their memberships + chains, their party organizations,
     # their primary liaisons (+ user, department), liaison (none), chaired chains (counted),
-    # headed departments (counted)
+    # headed departments (counted), unread notifications (the bell)
     client.force_login(user)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(HOME)
-    assert one == 9
+    assert one == 10
     assert response.content.decode().count('class="portal-card-title" id="role-enterprise-') == 10
 
 

@@ -1,0 +1,217 @@
+"""Chinese working time: which days are working days and how working hours add up.
+
+A working day runs 08:30–12:00 and 13:00–17:30 Beijing time (8 working hours). Whether a date is
+a working day comes, in this order, from a `CalendarDay` row entered by staff, from the
+`chinesecalendar` package (statutory holidays and the weekend make-up days 调休 of every year whose
+schedule the State Council has published), and otherwise from the weekday alone. The last case is
+a guess — the following year's schedule is published only around November — so results that
+relied on it are flagged `estimated` and staff are warned (`unknown_years_ahead`).
+
+Each function reads the staff overrides with at most one query, whatever the span of days.
+"""
+
+from __future__ import annotations
+
+import math
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from alliance.models import CalendarDay
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+HOURS_PER_DAY = 8
+
+_US_PER_HOUR = 3_600_000_000
+
+
+def _offset(at: time) -> int:
+    """Microseconds since midnight."""
+    return ((at.hour * 60 + at.minute) * 60 + at.second) * 1_000_000 + at.microsecond
+
+
+# Half-open [start, end) in microseconds since local midnight. A deadline that falls exactly on
+# the end of a period stays there (due at 12:00, not at 13:00).
+_PERIODS = (
+    (_offset(time(8, 30)), _offset(time(12, 0))),
+    (_offset(time(13, 0)), _offset(time(17, 30))),
+)
+_DAY_START = _PERIODS[0][0]
+
+# The package raises NotImplementedError outside the years it has data for (2004–2026 in 1.11.0).
+_PACKAGE_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
+
+
+def _statutory_workday(day: date) -> bool:
+    """The package's answer, or Monday–Friday for a year it does not know."""
+    if day.year in _PACKAGE_YEARS:
+        return chinese_calendar.is_workday(day)
+    return day.weekday() < 5
+
+
+@dataclass(frozen=True)
+class WorkingTime:
+    """A moment reached by counting working time.
+
+    `estimated` is True when a day counted on the way lies in a year whose holidays are unknown
+    (neither the package nor staff cover it), so only Monday–Friday were counted.
+    """
+
+    at: datetime
+    estimated: bool
+
+
+class _Calendar:
+    """Working-day status over a span of years, with the staff overrides read in one query."""
+
+    def __init__(self, first_year: int, last_year: int | None = None) -> None:
+        rows = CalendarDay.objects.filter(date__gte=date(first_year, 1, 1))
+        if last_year is not None:
+            rows = rows.filter(date__lte=date(last_year, 12, 31))
+        # No upper bound when counting forward: the walk's end is not known before it is done, and
+        # staff enter a few dozen rows a year, so reading all later rows is cheaper than a second
+        # round trip.
+        self._overrides: dict[date, bool] = dict(rows.values_list("date", "is_workday"))
+        self._override_years = {day.year for day in self._overrides}
+
+    def is_known(self, year: int) -> bool:
+        return year in _PACKAGE_YEARS or year in self._override_years
+
+    def is_workday(self, day: date) -> bool:
+        override = self._overrides.get(day)
+        return _statutory_workday(day) if override is None else override
+
+
+def _local(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("Working time needs an aware datetime.")
+    return moment.astimezone(TIMEZONE)
+
+
+def _at(day: date, offset: int) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=TIMEZONE) + timedelta(microseconds=offset)
+
+
+def _hours_to_us(hours: float) -> int:
+    value = float(hours)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"Working hours must be a finite number ≥ 0, not {hours!r}.")
+    return round(value * _US_PER_HOUR)
+
+
+def is_workday(day: date) -> bool:
+    """Whether `day` is a working day: staff override, else the package, else Monday–Friday."""
+    if isinstance(day, datetime):
+        day = _local(day).date()
+    override = CalendarDay.objects.filter(date=day).values_list("is_workday", flat=True).first()
+    return _statutory_workday(day) if override is None else override
+
+
+def year_is_known(year: int) -> bool:
+    """Whether the package covers `year` or staff entered calendar days for it."""
+    if year in _PACKAGE_YEARS:
+        return True
+    return CalendarDay.objects.filter(
+        date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
+    ).exists()
+
+
+def add_working_hours(start: datetime, hours: float) -> WorkingTime:
+    """The moment `hours` working hours after `start`.
+
+    Counting begins at `start` when it lies inside working hours, else at the next period start
+    (so adding 0 hours to a Saturday gives the next working day's 08:30). A result that falls on
+    the end of a period is returned as that end (17:30, not the next day's 08:30).
+    """
+    local = _local(start)
+    remaining = _hours_to_us(hours)
+    calendar = _Calendar(local.year)
+    day = local.date()
+    clock = _offset(local.time())
+    estimated = False
+    while True:
+        estimated = estimated or not calendar.is_known(day.year)
+        if calendar.is_workday(day):
+            for period_start, period_end in _PERIODS:
+                begin = max(period_start, clock)
+                if begin >= period_end:
+                    continue
+                available = period_end - begin
+                if remaining <= available:
+                    return WorkingTime(at=_at(day, begin + remaining), estimated=estimated)
+                remaining -= available
+        day += timedelta(days=1)
+        clock = 0
+
+
+def add_working_days(start: datetime, days: int) -> WorkingTime:
+    """`days` working days after `start`: the same clock time `days` working days later."""
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise TypeError(f"Working days must be an int, not {days!r}.")
+    return add_working_hours(start, days * HOURS_PER_DAY)
+
+
+def working_hours_between(start: datetime, end: datetime) -> float:
+    """Working hours from `start` to `end`; negative when `end` is before `start` (overdue)."""
+    first, last = _local(start), _local(end)
+    if last < first:
+        return -working_hours_between(end, start)
+    calendar = _Calendar(first.year, last.year)
+    first_day, last_day = first.date(), last.date()
+    total = 0
+    day = first_day
+    while day <= last_day:
+        if calendar.is_workday(day):
+            lower = _offset(first.time()) if day == first_day else 0
+            upper = _offset(last.time()) if day == last_day else _PERIODS[-1][1]
+            for period_start, period_end in _PERIODS:
+                total += max(0, min(period_end, upper) - max(period_start, lower))
+        day += timedelta(days=1)
+    return total / _US_PER_HOUR
+
+
+def next_workday_start(moment: datetime) -> datetime:
+    """08:30 of the first working day after the date of `moment` (Beijing time)."""
+    local = _local(moment)
+    calendar = _Calendar(local.year)
+    day = local.date() + timedelta(days=1)
+    while not calendar.is_workday(day):
+        day += timedelta(days=1)
+    return _at(day, _DAY_START)
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end and to the last representable day."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if year > date.max.year:
+        return date.max
+    month = month_index + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def unknown_years_ahead(today: date, months: int = 12) -> list[int]:
+    """Years between `today` and `months` later whose holidays nobody has entered yet.
+
+    Deadlines reaching into these years count Monday–Friday only; staff are shown the list so
+    that they enter the State Council's schedule as soon as it is published.
+    """
+    if isinstance(today, datetime):
+        today = _local(today).date()
+    if months < 0:
+        raise ValueError(f"months must be ≥ 0, not {months!r}.")
+    horizon = _add_months(today, months)
+    candidates = [
+        year for year in range(today.year, horizon.year + 1) if year not in _PACKAGE_YEARS
+    ]
+    if not candidates:
+        return []
+    entered = {
+        day.year
+        for day in CalendarDay.objects.filter(
+            date__gte=date(candidates[0], 1, 1), date__lte=date(candidates[-1], 12, 31)
+        ).dates("date", "year")
+    }
+    return [year for year in candidates if year not in entered]
