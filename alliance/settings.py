@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from alliance import env
@@ -238,6 +239,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
     },
     "sweep-need-deadlines": {"task": "liaisons.tasks.sweep_need_deadlines", "schedule": 300.0},
+    "generate-series-occurrences": {
+        "task": "events.tasks.generate_series_occurrences",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 LOGGING = {

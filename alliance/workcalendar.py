@@ -156,10 +156,26 @@ def add_working_days(start: datetime, days: int) -> WorkingTime:
 
 def working_hours_between(start: datetime, end: datetime) -> float:
     """Working hours from `start` to `end`; negative when `end` is before `start` (overdue)."""
-    first, last = _local(start), _local(end)
-    if last < first:
-        return -working_hours_between(end, start)
-    calendar = _Calendar(first.year, last.year)
+    first, last = sorted((_local(start), _local(end)))
+    hours = _hours_between(_Calendar(first.year, last.year), first, last)
+    return hours if _local(end) >= _local(start) else -hours
+
+
+def working_hours_between_many(spans: list[tuple[datetime, datetime]]) -> list[float]:
+    """`working_hours_between` for each (start, end), reading the staff overrides once."""
+    if not spans:
+        return []
+    local = [(_local(start), _local(end)) for start, end in spans]
+    years = [moment.year for span in local for moment in span]
+    calendar = _Calendar(min(years), max(years))
+    results = []
+    for start, end in local:
+        hours = _hours_between(calendar, min(start, end), max(start, end))
+        results.append(hours if end >= start else -hours)
+    return results
+
+
+def _hours_between(calendar: _Calendar, first: datetime, last: datetime) -> float:
     first_day, last_day = first.date(), last.date()
     total = 0
     day = first_day

@@ -26,21 +26,23 @@ class EventSeriesAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "is_active", "chains")
     search_fields = ("title", "venue")
-    autocomplete_fields = ("chains",)
+    autocomplete_fields = ("chains", "organizer", "invitees")
     ordering = ("title",)
     fieldsets = (
-        (None, {"fields": ("kind", "title", "chains", "venue", "is_active")}),
+        (None, {"fields": ("kind", "title", "chains", "venue", "organizer", "is_active")}),
         (_("Schedule"), {"fields": ("rrule", "first_starts_at", "duration", "months_ahead")}),
+        (_("Agenda and invitees"), {"fields": ("agenda", "invitees")}),
     )
 
 
 class InvitationInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
     model = Invitation
     extra = 0
-    fields = ("user", "rsvp", "responded_at", "checked_in_at")
-    readonly_fields = ("responded_at",)  # stamped by the invitee's own reply
+    fields = ("user", "rsvp", "responded_at", "checked_in_at", "checked_in_by")
+    # Stamped by the invitee's own reply and by the check-in pages.
+    readonly_fields = ("responded_at", "checked_in_by")
     autocomplete_fields = ("user",)
-    list_select_related = ("user", "event")
+    list_select_related = ("user", "event", "checked_in_by")
     ordering = ("user__username",)
 
 

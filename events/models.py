@@ -1,3 +1,5 @@
+import secrets
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -60,6 +62,22 @@ class EventSeries(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(24)],
     )
     is_active = models.BooleanField(_("active"), default=True)
+    agenda = models.TextField(_("standing agenda"), blank=True)
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("organizer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organized_event_series",
+    )
+    # The standing invitation list: every generated meeting invites these people.
+    invitees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("standing invitees"),
+        related_name="standing_event_series",
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("meeting series")
@@ -106,6 +124,12 @@ class Event(models.Model):
         blank=True,
         related_name="occurrences",
     )
+    # The start the series' rule gave this meeting. It stays when the meeting is moved by hand,
+    # so the generator knows the slot is taken and does not create the meeting a second time.
+    series_slot = models.DateTimeField(_("scheduled slot in the series"), null=True, blank=True)
+    # iCalendar identity: calendar apps match updates by UID and apply the highest SEQUENCE.
+    uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(_("calendar revision"), default=0, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -127,6 +151,11 @@ class Event(models.Model):
                 condition=~Q(status=EventStatus.CANCELLED) | ~Q(cancel_reason=""),
                 name="event_cancel_has_reason",
                 violation_error_message=_("A cancelled event needs a reason."),
+            ),
+            models.UniqueConstraint(
+                fields=["series", "series_slot"],
+                condition=Q(series__isnull=False, series_slot__isnull=False),
+                name="event_one_occurrence_per_slot",
             ),
         ]
         indexes = [
@@ -160,6 +189,15 @@ class Invitation(models.Model):
     rsvp = models.CharField(_("reply"), max_length=10, choices=Rsvp.choices, default=Rsvp.PENDING)
     responded_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    # Empty when the invitee checked in themselves with the QR code; staff otherwise.
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked in by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
 
     class Meta:
@@ -169,6 +207,10 @@ class Invitation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "user"], name="invitation_unique"),
             models.CheckConstraint(condition=Q(rsvp__in=Rsvp.values), name="invitation_rsvp_valid"),
+            models.CheckConstraint(
+                condition=Q(checked_in_by__isnull=True) | Q(checked_in_at__isnull=False),
+                name="invitation_checked_in_by_needs_time",
+            ),
         ]
         indexes = [models.Index(fields=["user", "event"], name="invitation_user_idx")]
 
@@ -232,3 +274,42 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return self.text[:50]
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar subscription: whoever holds the token reads their meetings.
+
+    Revoking keeps the row (so an old link keeps answering 404, never somebody else's feed);
+    the person may then create a new link.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+    )
+    token = models.CharField(
+        _("token"), max_length=64, unique=True, default=new_feed_token, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(revoked_at__isnull=True),
+                name="calendarfeed_one_active_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"

@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class LiaisonsConfig(AppConfig):
     name = "liaisons"
     verbose_name = _("Liaisons and the three lists")
+
+    def ready(self) -> None:
+        from liaisons.timelimits import ensure_default_time_limits
+
+        # Like the park staff group: kept in step after every migrate and test-database flush.
+        post_migrate.connect(
+            ensure_default_time_limits, sender=self, dispatch_uid="liaisons.default_time_limits"
+        )

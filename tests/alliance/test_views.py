@@ -271,11 +271,12 @@ def test_liaison_home_queries_do_not_grow_with_assigned_firms(client, django_ass
         factories.LiaisonAssignmentFactory(liaison=liaison)
     # session, user, contacts, liaison + department, assignments + firms + chains,
     # task forces + chains, chaired chains (counted), headed departments (counted),
-    # unread notifications (the bell)
+    # unread notifications (the bell), the calendar horizon (holidays entered ahead), the
+    # liaison's need counts, upcoming meetings
     client.force_login(liaison.user)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(12):
         response = client.get(HOME)
-    assert one == 9
+    assert one == 12
     assert response.content.decode().count('class="badge badge-primary-liaison"') == 10
 
 
@@ -300,11 +301,12 @@ def test_secretary_and_chief_home_queries_do_not_grow_with_chains_and_organizati
         factories.ChainMembershipFactory(enterprise=second, chain=chain)
     # session, user, contacts + firms, their memberships + chains, their party organizations,
     # their primary liaisons (+ user, department), liaison (none), chaired chains (counted),
-    # headed departments (counted), unread notifications (the bell)
+    # headed departments (counted), unread notifications (the bell), the secretary's need
+    # counts, the chief's supervision counts and escalations, upcoming meetings
     client.force_login(user)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(14):
         response = client.get(HOME)
-    assert one == 10
+    assert one == 14
     assert response.content.decode().count('class="portal-card-title" id="role-enterprise-') == 10
 
 

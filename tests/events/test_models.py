@@ -5,7 +5,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from events.models import EVENT_TRANSITIONS, EventSeries, EventStatus, ReminderDispatch
+from events.models import (
+    EVENT_TRANSITIONS,
+    CalendarFeed,
+    EventSeries,
+    EventStatus,
+    ReminderDispatch,
+)
 from events.validators import validate_rrule
 from tests.factories import EventFactory, InvitationFactory, UserFactory
 
@@ -82,3 +88,44 @@ def test_series_duration_positive():
 def test_event_transitions():
     assert set(EVENT_TRANSITIONS) == set(EventStatus.values)
     assert EVENT_TRANSITIONS[EventStatus.CANCELLED] == frozenset()
+
+
+def test_one_occurrence_per_series_slot():
+    series = EventSeries.objects.create(
+        title="联席会议", rrule="FREQ=MONTHLY;BYDAY=1TU", first_starts_at=timezone.now()
+    )
+    slot = timezone.now() + timedelta(days=7)
+    EventFactory(series=series, series_slot=slot)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EventFactory(series=series, series_slot=slot)
+    # Meetings outside a series, or without a slot, are not constrained.
+    EventFactory(series_slot=slot)
+    EventFactory(series=series)
+    EventFactory(series=series)
+
+
+def test_each_event_has_its_own_calendar_uid():
+    first, second = EventFactory(), EventFactory()
+    assert first.uid and second.uid and first.uid != second.uid
+    assert first.sequence == 0
+
+
+def test_checked_in_by_needs_a_check_in_time():
+    invitation = InvitationFactory()
+    invitation.checked_in_by = UserFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        invitation.save()
+    invitation.checked_in_at = timezone.now()
+    invitation.save()
+
+
+def test_one_active_calendar_feed_per_person():
+    user = UserFactory()
+    feed = CalendarFeed.objects.create(user=user)
+    assert len(feed.token) >= 40
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CalendarFeed.objects.create(user=user)
+    feed.revoked_at = timezone.now()
+    feed.save()
+    fresh = CalendarFeed.objects.create(user=user)
+    assert fresh.token != feed.token

@@ -1,0 +1,213 @@
+"""Regular meetings: a series and the occurrences it keeps ahead of time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import rrulestr
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from alliance.models import User
+from alliance.notifications import notify
+from chains.models import IndustryChain
+from events.exceptions import EventActionError
+from events.models import Event, EventSeries, EventStatus, Invitation
+from events.services.invitations import invite_users
+from events.validators import validate_rrule
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A weekly rule over the longest horizon (24 months) gives about 105 meetings; more than this
+# means a rule nobody meant.
+MAX_OCCURRENCES_PER_RUN = 120
+
+
+def _rule(series: EventSeries):
+    # The rule runs on Beijing wall-clock time: "first Tuesday 14:30" stays 14:30 local.
+    text = series.rrule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[len("RRULE:") :]
+    return rrulestr(text, dtstart=series.first_starts_at.astimezone(SHANGHAI))
+
+
+def _occurrence_title(series: EventSeries, starts_at: datetime) -> str:
+    # Stored data, so written in the portal's language whatever the request's language is.
+    # A monthly meeting is named by its month (2027年2月), a weekly one by its day.
+    monthly = "FREQ=MONTHLY" in series.rrule.upper()
+    with translation.override(settings.LANGUAGE_CODE):
+        when = date_format(
+            starts_at.astimezone(SHANGHAI).date(),
+            "YEAR_MONTH_FORMAT" if monthly else "DATE_FORMAT",
+        )
+        return _("%(title)s, %(date)s") % {"title": series.title, "date": when}
+
+
+@transaction.atomic
+def series_generate_occurrences(*, series: EventSeries, now: datetime | None = None) -> list[Event]:
+    """Create the series' meetings from now to `months_ahead` months ahead that do not exist.
+
+    Idempotent: a slot that already has a meeting — even one moved to another day by hand, or
+    cancelled — is never filled again. Only future slots are created. The standing invitees are
+    invited to the new meetings and get one message listing them.
+    """
+    now = now or timezone.now()
+    # Two runs at once (beat and a staff click) wait for each other here.
+    series = EventSeries.objects.select_for_update().get(pk=series.pk)
+    if not series.is_active:
+        return []
+    horizon = now + relativedelta(months=series.months_ahead)
+    start = max(now, series.first_starts_at)
+    slots = [slot for slot in _rule(series).between(start, horizon, inc=True) if slot > now][
+        :MAX_OCCURRENCES_PER_RUN
+    ]
+    taken = set(
+        Event.objects.filter(series=series)
+        .annotate(slot=Coalesce("series_slot", "starts_at"))
+        .values_list("slot", flat=True)
+    )
+    chains = list(series.chains.all())
+    invitees = [user for user in series.invitees.all() if user.is_active]
+    created: list[Event] = []
+    for slot in slots:
+        if slot in taken:
+            continue
+        event = Event.objects.create(
+            kind=series.kind,
+            title=_occurrence_title(series, slot),
+            organizer=series.organizer,
+            venue=series.venue,
+            starts_at=slot,
+            ends_at=slot + series.duration,
+            agenda=series.agenda,
+            series=series,
+            series_slot=slot,
+        )
+        event.chains.set(chains)
+        created.append(event)
+    if created and invitees:
+        Invitation.objects.bulk_create(
+            Invitation(event=event, user=user) for event in created for user in invitees
+        )
+        notify(
+            recipients=invitees,
+            kind="event_series_invited",
+            context={"series": series, "occurrences": created},
+            url=reverse("events:event-list"),
+        )
+    return created
+
+
+def _check_series(*, rrule: str, duration: timedelta) -> None:
+    try:
+        validate_rrule(rrule)
+    except ValidationError as error:
+        raise EventActionError(error.messages[0]) from None
+    if duration <= timedelta(0):
+        raise EventActionError(_("A meeting must last some time."))
+    if duration > timedelta(days=1):
+        raise EventActionError(_("A meeting of a series lasts at most one day."))
+
+
+@transaction.atomic
+def series_create(
+    *,
+    actor: User,
+    kind: str,
+    title: str,
+    chains: Iterable[IndustryChain],
+    venue: str,
+    rrule: str,
+    first_starts_at: datetime,
+    duration: timedelta,
+    months_ahead: int,
+    agenda: str = "",
+    invitees: Iterable[User] = (),
+    now: datetime | None = None,
+) -> EventSeries:
+    """A new series; its meetings for the coming months are created at once."""
+    now = now or timezone.now()
+    _check_series(rrule=rrule, duration=duration)
+    if first_starts_at <= now:
+        raise EventActionError(_("A new series cannot start in the past."))
+    series = EventSeries.objects.create(
+        kind=kind,
+        title=title,
+        venue=venue,
+        rrule=rrule,
+        first_starts_at=first_starts_at,
+        duration=duration,
+        months_ahead=months_ahead,
+        agenda=agenda,
+        organizer=actor,
+    )
+    series.chains.set(chains)
+    series.invitees.set(invitees)
+    series_generate_occurrences(series=series, now=now)
+    return series
+
+
+@transaction.atomic
+def series_update(
+    *,
+    series: EventSeries,
+    actor: User,
+    kind: str,
+    title: str,
+    chains: Iterable[IndustryChain],
+    venue: str,
+    rrule: str,
+    first_starts_at: datetime,
+    duration: timedelta,
+    months_ahead: int,
+    agenda: str,
+    is_active: bool,
+    invitees: Iterable[User],
+    now: datetime | None = None,
+) -> EventSeries:
+    """Change a series. Meetings already created keep their date, place and agenda (staff move
+    or cancel them one by one); new standing invitees are also invited to the planned meetings
+    still ahead. Then the meetings still missing up to the horizon are created."""
+    now = now or timezone.now()
+    _check_series(rrule=rrule, duration=duration)
+    series = EventSeries.objects.select_for_update().get(pk=series.pk)
+    series.kind = kind
+    series.title = title
+    series.venue = venue
+    series.rrule = rrule
+    series.first_starts_at = first_starts_at
+    series.duration = duration
+    series.months_ahead = months_ahead
+    series.agenda = agenda
+    series.is_active = is_active
+    series.save()
+    series.chains.set(chains)
+    invitees = list(invitees)
+    before = set(series.invitees.values_list("pk", flat=True))
+    series.invitees.set(invitees)
+    added = [user for user in invitees if user.pk not in before]
+    if added:
+        ahead = Event.objects.select_for_update().filter(
+            series=series, status=EventStatus.PLANNED, starts_at__gt=now
+        )
+        for event in ahead:
+            invite_users(event=event, users=added)
+    series_generate_occurrences(series=series, now=now)
+    return series
+
+
+def series_generate_all(*, now: datetime | None = None) -> int:
+    """Keep every active series filled up to its horizon (run daily by beat); returns how many
+    meetings were created. Each series in its own transaction: one bad rule stops only itself."""
+    total = 0
+    for series in EventSeries.objects.filter(is_active=True).order_by("pk"):
+        total += len(series_generate_occurrences(series=series, now=now))
+    return total

@@ -1,0 +1,544 @@
+"""The moves on a need, each described once (`NeedActionSpec`): who may make it, which form it
+takes, where the detail page offers it and which service carries it out.
+
+The service is the judge of the workflow: the page may offer a form that the service then
+refuses (another person acted first, a rule the page cannot know), and that refusal becomes a
+message, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from liaisons import forms
+from liaisons.models import Liaison, LiaisonAssignment, Need, NeedStatus, NeedTimeLimit
+from liaisons.services import needs as services
+from liaisons.views.access import (
+    LIAISON,
+    OVERSEER,
+    SECRETARY,
+    STAFF,
+    NeedAccess,
+    visible_needs,
+)
+
+# Where the detail page offers the non-moving actions; the same sets as the services accept.
+ANY_STATUS = frozenset(NeedStatus.values)
+NOTE_STATUSES = ANY_STATUS - {NeedStatus.DRAFT}
+ATTACH_STATUSES = ANY_STATUS - {NeedStatus.CLOSED, NeedStatus.REJECTED, NeedStatus.MERGED}
+EXTENSION_DECISION_STATUSES = frozenset(
+    {NeedStatus.IN_PROGRESS, NeedStatus.WAITING_ENTERPRISE, NeedStatus.RETURN_PENDING}
+)
+
+
+@dataclass(frozen=True)
+class NeedActionSpec:
+    name: str
+    roles: tuple[str, ...]
+    form_class: type[forms.ActionForm]
+    run: Callable[..., object]
+    success: str
+    title: str
+    # Where the detail page offers the form; the service still decides.
+    statuses: frozenset[str] = ANY_STATUS
+    offered_if: Callable[[Need], bool] = field(default=lambda need: True)
+    button: str = ""
+    icon: str = "bi-arrow-right-circle"
+    danger: bool = False
+
+    @property
+    def url_name(self) -> str:
+        return f"liaisons:need-{self.name.replace('_', '-')}"
+
+    def offered(self, need: Need, access: NeedAccess) -> bool:
+        return access.has_any(self.roles) and need.status in self.statuses and self.offered_if(need)
+
+
+def _attach_all(*, need: Need, actor, uploads, is_public: bool = True) -> None:
+    for upload in uploads:
+        services.need_attach(need=need, actor=actor, upload=upload, is_public=is_public)
+
+
+def _visibility(form: forms.ActionForm, access: NeedAccess) -> bool:
+    forced = access.note_visibility
+    return form.cleaned_data.get("is_public", True) if forced is None else forced
+
+
+# --- What each move does with its form --------------------------------------------------------
+
+
+def _submit(need, actor, form, access):
+    return services.need_submit(need=need, actor=actor, expected_status=form.seen_status)
+
+
+def _accept(need, actor, form, access):
+    data = form.cleaned_data
+    return services.need_accept(
+        need=need,
+        actor=actor,
+        category=data["category"],
+        urgency=data["urgency"],
+        note=data["note"],
+        expected_status=form.seen_status,
+    )
+
+
+def _reject(need, actor, form, access):
+    return services.need_reject(
+        need=need, actor=actor, reason=form.cleaned_data["reason"], expected_status=form.seen_status
+    )
+
+
+def _merge(need, actor, form, access):
+    return services.need_merge(
+        need=need,
+        into=form.cleaned_data["into"],
+        actor=actor,
+        note=form.cleaned_data["note"],
+        expected_status=form.seen_status,
+    )
+
+
+def _dispatch(need, actor, form, access):
+    return services.need_dispatch(
+        need=need,
+        actor=actor,
+        liaison=form.cleaned_data["liaison"],
+        note=form.cleaned_data["note"],
+        expected_status=form.seen_status,
+    )
+
+
+def _sign(need, actor, form, access):
+    return services.need_sign(need=need, actor=actor, expected_status=form.seen_status)
+
+
+def _contact(need, actor, form, access):
+    data = form.cleaned_data
+    return services.need_log_contact(
+        need=need,
+        actor=actor,
+        note=data["note"],
+        visit=data["visit"],
+        is_public=data["is_public"],
+        expected_status=form.seen_status,
+    )
+
+
+def _request_info(need, actor, form, access):
+    return services.need_request_info(
+        need=need, actor=actor, note=form.cleaned_data["note"], expected_status=form.seen_status
+    )
+
+
+def _supply_info(need, actor, form, access):
+    need = services.need_supply_info(
+        need=need, actor=actor, note=form.cleaned_data["note"], expected_status=form.seen_status
+    )
+    _attach_all(need=need, actor=actor, uploads=form.cleaned_data["attachments"])
+    return need
+
+
+def _request_return(need, actor, form, access):
+    return services.need_request_return(
+        need=need, actor=actor, reason=form.cleaned_data["reason"], expected_status=form.seen_status
+    )
+
+
+def _decide_return(need, actor, form, access):
+    return services.need_decide_return(
+        need=need,
+        actor=actor,
+        approve=form.approve,
+        note=form.cleaned_data["note"],
+        expected_status=form.seen_status,
+    )
+
+
+def _request_extension(need, actor, form, access):
+    return services.need_request_extension(
+        need=need,
+        actor=actor,
+        workdays=form.cleaned_data["workdays"],
+        reason=form.cleaned_data["reason"],
+        expected_status=form.seen_status,
+    )
+
+
+def _decide_extension(need, actor, form, access):
+    return services.need_decide_extension(
+        need=need,
+        actor=actor,
+        approve=form.approve,
+        note=form.cleaned_data["note"],
+        expected_status=form.seen_status,
+    )
+
+
+def _long_term(need, actor, form, access):
+    return services.need_mark_long_term(
+        need=need, actor=actor, note=form.cleaned_data["note"], expected_status=form.seen_status
+    )
+
+
+def _milestone(need, actor, form, access):
+    return services.need_milestone_reply(
+        need=need, actor=actor, note=form.cleaned_data["note"], expected_status=form.seen_status
+    )
+
+
+def _reply(need, actor, form, access):
+    # The resolution's files go in first, while the need is still the liaison's to work on.
+    _attach_all(need=need, actor=actor, uploads=form.cleaned_data["attachments"])
+    return services.need_reply(
+        need=need,
+        actor=actor,
+        resolution=form.cleaned_data["resolution"],
+        expected_status=form.seen_status,
+    )
+
+
+def _rate(need, actor, form, access):
+    return services.need_rate(
+        need=need,
+        actor=actor,
+        satisfaction=form.cleaned_data["satisfaction"],
+        comment=form.cleaned_data["comment"],
+        expected_status=form.seen_status,
+    )
+
+
+def _return_visit(need, actor, form, access):
+    return services.need_log_return_visit(
+        need=need,
+        actor=actor,
+        note=form.cleaned_data["note"],
+        satisfaction=form.cleaned_data["satisfaction"] or None,
+        expected_status=form.seen_status,
+    )
+
+
+def _reopen(need, actor, form, access):
+    return services.need_reopen(
+        need=need, actor=actor, reason=form.cleaned_data["reason"], expected_status=form.seen_status
+    )
+
+
+def _note(need, actor, form, access):
+    return services.need_add_note(
+        need=need,
+        actor=actor,
+        note=form.cleaned_data["note"],
+        is_public=_visibility(form, access),
+        expected_status=form.seen_status,
+    )
+
+
+def _attach(need, actor, form, access):
+    _attach_all(
+        need=need,
+        actor=actor,
+        uploads=form.cleaned_data["attachments"],
+        is_public=_visibility(form, access),
+    )
+    return need
+
+
+def _may_request_extension(need: Need) -> bool:
+    return not need.extension_requested and not need.extension_workdays and need.resolve_due
+
+
+def _may_request_return(need: Need) -> bool:
+    return need.return_count < services.MAX_RETURNS
+
+
+def _has_pending_extension(need: Need) -> bool:
+    return bool(need.extension_requested)
+
+
+WORKING = frozenset({NeedStatus.IN_PROGRESS, NeedStatus.LONG_TERM})
+
+ACTIONS: dict[str, NeedActionSpec] = {
+    spec.name: spec
+    for spec in [
+        NeedActionSpec(
+            name="submit",
+            roles=(SECRETARY,),
+            form_class=forms.ConfirmForm,
+            run=_submit,
+            title=_("Submit"),
+            button=_("Submit to the park"),
+            success=_("The need was submitted. The park will accept it shortly."),
+            statuses=frozenset({NeedStatus.DRAFT}),
+            icon="bi-send",
+        ),
+        NeedActionSpec(
+            name="accept",
+            roles=(STAFF,),
+            form_class=forms.AcceptForm,
+            run=_accept,
+            title=_("Accept"),
+            success=_("The need was accepted."),
+            statuses=frozenset({NeedStatus.SUBMITTED}),
+            icon="bi-check2-circle",
+        ),
+        NeedActionSpec(
+            name="dispatch",
+            roles=(STAFF,),
+            form_class=forms.DispatchForm,
+            run=_dispatch,
+            title=_("Dispatch to a liaison"),
+            button=_("Dispatch"),
+            success=_("The need was dispatched; the liaison's clock is running."),
+            statuses=frozenset({NeedStatus.ACCEPTED}),
+            icon="bi-person-check",
+        ),
+        NeedActionSpec(
+            name="reject",
+            roles=(STAFF,),
+            form_class=forms.RejectForm,
+            run=_reject,
+            title=_("Do not accept"),
+            success=_("The need was not accepted; the enterprise is told why."),
+            statuses=frozenset({NeedStatus.SUBMITTED}),
+            icon="bi-x-circle",
+            danger=True,
+        ),
+        NeedActionSpec(
+            name="merge",
+            roles=(STAFF,),
+            form_class=forms.MergeForm,
+            run=_merge,
+            title=_("Merge into another need"),
+            button=_("Merge"),
+            success=_("The need was merged."),
+            statuses=frozenset({NeedStatus.SUBMITTED, NeedStatus.ACCEPTED}),
+            icon="bi-union",
+        ),
+        NeedActionSpec(
+            name="sign",
+            roles=(LIAISON,),
+            form_class=forms.SignForm,
+            run=_sign,
+            title=_("Sign for"),
+            button=_("Sign for this need"),
+            success=_("You signed for the need."),
+            statuses=frozenset({NeedStatus.DISPATCHED, NeedStatus.REOPENED}),
+            icon="bi-pen",
+        ),
+        NeedActionSpec(
+            name="contact",
+            roles=(LIAISON,),
+            form_class=forms.ContactForm,
+            run=_contact,
+            title=_("Log a contact or visit (staged reply)"),
+            button=_("Log"),
+            success=_("The contact was logged."),
+            statuses=WORKING | {NeedStatus.WAITING_ENTERPRISE},
+            icon="bi-telephone",
+        ),
+        NeedActionSpec(
+            name="reply",
+            roles=(LIAISON,),
+            form_class=forms.ReplyForm,
+            run=_reply,
+            title=_("Reply with the resolution"),
+            button=_("Send the reply"),
+            success=_("The reply was sent; the enterprise is asked to rate it."),
+            statuses=WORKING,
+            icon="bi-reply",
+        ),
+        NeedActionSpec(
+            name="request_info",
+            roles=(LIAISON,),
+            form_class=forms.RequestInfoForm,
+            run=_request_info,
+            title=_("Ask the enterprise for information"),
+            button=_("Ask"),
+            success=_("The enterprise was asked; the clock is paused until it answers."),
+            statuses=frozenset({NeedStatus.IN_PROGRESS}),
+            icon="bi-question-circle",
+        ),
+        NeedActionSpec(
+            name="request_extension",
+            roles=(LIAISON,),
+            form_class=forms.RequestExtensionForm,
+            run=_request_extension,
+            title=_("Request an extension"),
+            button=_("Request"),
+            success=_("The extension was requested; park staff will decide."),
+            statuses=frozenset({NeedStatus.IN_PROGRESS}),
+            offered_if=_may_request_extension,
+            icon="bi-hourglass-split",
+        ),
+        NeedActionSpec(
+            name="long_term",
+            roles=(LIAISON,),
+            form_class=forms.LongTermForm,
+            run=_long_term,
+            title=_("Mark as long-term"),
+            button=_("Mark long-term"),
+            success=_("The need is followed up long-term with monthly milestone replies."),
+            statuses=frozenset({NeedStatus.IN_PROGRESS}),
+            icon="bi-calendar-range",
+        ),
+        NeedActionSpec(
+            name="milestone",
+            roles=(LIAISON,),
+            form_class=forms.MilestoneForm,
+            run=_milestone,
+            title=_("Milestone reply"),
+            button=_("Send"),
+            success=_("The milestone reply was logged."),
+            statuses=frozenset({NeedStatus.LONG_TERM}),
+            icon="bi-flag",
+        ),
+        NeedActionSpec(
+            name="request_return",
+            roles=(LIAISON,),
+            form_class=forms.RequestReturnForm,
+            run=_request_return,
+            title=_("Request a return"),
+            button=_("Request the return"),
+            success=_("The return was requested; park staff will decide."),
+            statuses=frozenset({NeedStatus.DISPATCHED, NeedStatus.IN_PROGRESS}),
+            offered_if=_may_request_return,
+            icon="bi-arrow-return-left",
+            danger=True,
+        ),
+        NeedActionSpec(
+            name="decide_return",
+            roles=(STAFF,),
+            form_class=forms.DecideReturnForm,
+            run=_decide_return,
+            title=_("Decide the return request"),
+            success=_("The return request was decided."),
+            statuses=frozenset({NeedStatus.RETURN_PENDING}),
+            icon="bi-signpost-split",
+        ),
+        NeedActionSpec(
+            name="decide_extension",
+            roles=(STAFF,),
+            form_class=forms.DecideExtensionForm,
+            run=_decide_extension,
+            title=_("Decide the extension request"),
+            success=_("The extension request was decided."),
+            statuses=EXTENSION_DECISION_STATUSES,
+            offered_if=_has_pending_extension,
+            icon="bi-hourglass",
+        ),
+        NeedActionSpec(
+            name="supply_info",
+            roles=(SECRETARY,),
+            form_class=forms.SupplyInfoForm,
+            run=_supply_info,
+            title=_("Add the information asked for"),
+            button=_("Send"),
+            success=_("Thank you. The liaison has your information and continues the work."),
+            statuses=frozenset({NeedStatus.WAITING_ENTERPRISE}),
+            icon="bi-info-circle",
+        ),
+        NeedActionSpec(
+            name="rate",
+            roles=(SECRETARY,),
+            form_class=forms.RateForm,
+            run=_rate,
+            title=_("Rate the reply"),
+            button=_("Send the rating"),
+            success=_("Thank you for your rating."),
+            statuses=frozenset({NeedStatus.REPLIED}),
+            icon="bi-star",
+        ),
+        NeedActionSpec(
+            name="return_visit",
+            roles=(STAFF,),
+            form_class=forms.ReturnVisitForm,
+            run=_return_visit,
+            title=_("Log the return visit"),
+            button=_("Log"),
+            success=_("The return visit was logged."),
+            statuses=frozenset({NeedStatus.REPLIED, NeedStatus.CLOSED}),
+            icon="bi-telephone-outbound",
+        ),
+        NeedActionSpec(
+            name="reopen",
+            roles=(STAFF,),
+            form_class=forms.ReopenForm,
+            run=_reopen,
+            title=_("Reopen"),
+            success=_("The need was reopened with a new deadline."),
+            statuses=frozenset({NeedStatus.REPLIED, NeedStatus.CLOSED}),
+            icon="bi-arrow-counterclockwise",
+            danger=True,
+        ),
+        NeedActionSpec(
+            name="note",
+            roles=(SECRETARY, LIAISON, STAFF, OVERSEER),
+            form_class=forms.NoteForm,
+            run=_note,
+            title=_("Add a note"),
+            button=_("Add"),
+            success=_("The note was added."),
+            statuses=NOTE_STATUSES,
+            icon="bi-chat-left-text",
+        ),
+        NeedActionSpec(
+            name="attach",
+            roles=(SECRETARY, LIAISON),
+            form_class=forms.AttachForm,
+            run=_attach,
+            title=_("Attach files"),
+            button=_("Upload"),
+            success=_("The files were attached."),
+            statuses=ATTACH_STATUSES,
+            icon="bi-paperclip",
+        ),
+    ]
+}
+
+
+def build_form(
+    spec: NeedActionSpec, need: Need, access: NeedAccess, request, data=None, files=None
+) -> forms.ActionForm:
+    kwargs: dict = {"need": need}
+    if spec.name == "merge":
+        kwargs["candidates"] = visible_needs(request)
+    elif spec.name == "dispatch":
+        kwargs["liaisons"] = Liaison.objects.filter(is_active=True).select_related(
+            "user", "department"
+        )
+        kwargs["suggested"] = primary_liaison(need)
+    elif spec.name == "request_extension":
+        kwargs["max_workdays"] = max_extension_workdays(need)
+    elif spec.name in ("note", "attach"):
+        kwargs["choose_visibility"] = access.note_visibility is None
+    if data is None:
+        return spec.form_class(**kwargs)
+    return spec.form_class(data, files, **kwargs)
+
+
+def primary_liaison(need: Need) -> Liaison | None:
+    assignment = (
+        LiaisonAssignment.objects.filter(
+            enterprise_id=need.enterprise_id, is_primary=True, until__isnull=True
+        )
+        .select_related("liaison__user", "liaison__department")
+        .first()
+    )
+    if assignment is None or not assignment.liaison.is_active:
+        return None
+    return assignment.liaison
+
+
+def max_extension_workdays(need: Need) -> int | None:
+    limit = (
+        NeedTimeLimit.objects.filter(category=need.category, urgency=need.urgency)
+        .values_list("extension_max_hours", flat=True)
+        .first()
+    )
+    if not limit:
+        return None
+    return max(1, limit // 8)

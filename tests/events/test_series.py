@@ -1,0 +1,226 @@
+"""Regular meetings: occurrences ahead of time, idempotent, Beijing wall-clock, movable."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import translation
+
+from alliance.models import Notification
+from events.exceptions import EventActionError
+from events.models import Event, EventKind, EventSeries, EventStatus
+from events.services.events import event_cancel, event_reschedule
+from events.services.series import (
+    series_create,
+    series_generate_all,
+    series_generate_occurrences,
+    series_update,
+)
+from events.tasks import generate_series_occurrences
+from tests import factories
+from tests.events.conftest import NOW, SHANGHAI
+
+pytestmark = pytest.mark.django_db
+
+FIRST = datetime(2026, 12, 1, 14, 30, tzinfo=SHANGHAI)  # the first Tuesday of December, 14:30
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+def monthly(world, **overrides) -> EventSeries:
+    fields = {
+        "actor": world.staff,
+        "kind": EventKind.JOINT_MEETING,
+        "title": "产业链党建联席会议",
+        "chains": [world.robotics, world.machinery],
+        "venue": "党群服务中心",
+        "rrule": "FREQ=MONTHLY;BYDAY=1TU",
+        "first_starts_at": FIRST,
+        "duration": timedelta(hours=2),
+        "months_ahead": 3,
+        "agenda": "通报企业需求清单办理情况",
+        "invitees": [world.chief, world.secretary],
+        "now": NOW,
+    }
+    return series_create(**{**fields, **overrides})
+
+
+def local_starts(series: EventSeries) -> list[tuple]:
+    return [
+        (local.date().isoformat(), local.strftime("%H:%M"))
+        for local in (
+            event.starts_at.astimezone(SHANGHAI)
+            for event in series.occurrences.order_by("starts_at")
+        )
+    ]
+
+
+def test_series_creates_first_tuesdays_at_14_30_beijing_time_for_three_months(world):
+    series = monthly(world)
+    # NOW is 1 December 09:00, so today's 14:30 meeting is still ahead; horizon 1 March 09:00.
+    assert local_starts(series) == [
+        ("2026-12-01", "14:30"),
+        ("2027-01-05", "14:30"),
+        ("2027-02-02", "14:30"),
+    ]
+    first = series.occurrences.order_by("starts_at").first()
+    assert first.kind == EventKind.JOINT_MEETING
+    # Stored in the portal's language (zh-hans), whatever language the request used.
+    assert first.title == "产业链党建联席会议, 2026年12月"
+    assert first.ends_at - first.starts_at == timedelta(hours=2)
+    assert first.series_slot == first.starts_at
+    assert first.organizer == world.staff
+    assert first.agenda == "通报企业需求清单办理情况"
+    assert set(first.chains.values_list("code", flat=True)) == {"robotics", "machinery"}
+    assert set(first.invitations.values_list("user__username", flat=True)) == {
+        "chief",
+        "secretary",
+    }
+    # One message per standing invitee, listing the new meetings.
+    messages = Notification.objects.filter(kind="event_series_invited")
+    assert messages.count() == 2
+    assert messages.first().body.count("党群服务中心") == 3
+
+
+def test_running_the_generator_twice_creates_nothing_new(world):
+    series = monthly(world)
+    count = Event.objects.count()
+    notifications = Notification.objects.count()
+    assert series_generate_occurrences(series=series, now=NOW) == []
+    assert series_generate_occurrences(series=series, now=NOW + timedelta(hours=1)) == []
+    assert Event.objects.count() == count
+    assert Notification.objects.count() == notifications
+
+
+def test_the_horizon_rolls_forward_with_time(world):
+    series = monthly(world)
+    a_month_later = datetime(2027, 1, 2, 9, 0, tzinfo=SHANGHAI)
+    created = series_generate_occurrences(series=series, now=a_month_later)
+    assert [e.starts_at.astimezone(SHANGHAI).date().isoformat() for e in created] == ["2027-03-02"]
+    assert series_generate_all(now=a_month_later) == 0
+
+
+def test_a_meeting_moved_by_hand_is_not_created_again(world):
+    series = monthly(world)
+    january = series.occurrences.get(starts_at=datetime(2027, 1, 5, 14, 30, tzinfo=SHANGHAI))
+    moved_to = datetime(2027, 1, 7, 9, 30, tzinfo=SHANGHAI)
+    event_reschedule(
+        event=january,
+        actor=world.staff,
+        starts_at=moved_to,
+        ends_at=moved_to + timedelta(hours=2),
+        venue=january.venue,
+        now=NOW,
+    )
+    assert series_generate_occurrences(series=series, now=NOW) == []
+    assert local_starts(series) == [
+        ("2026-12-01", "14:30"),
+        ("2027-01-07", "09:30"),
+        ("2027-02-02", "14:30"),
+    ]
+    # Only that meeting moved: the others keep their time.
+    january.refresh_from_db()
+    assert january.series_slot == datetime(2027, 1, 5, 14, 30, tzinfo=SHANGHAI)
+
+
+def test_a_cancelled_meeting_is_not_created_again(world):
+    series = monthly(world)
+    february = series.occurrences.order_by("starts_at").last()
+    event_cancel(event=february, actor=world.staff, reason="春节假期", now=NOW)
+    assert series_generate_occurrences(series=series, now=NOW) == []
+    assert series.occurrences.filter(status=EventStatus.CANCELLED).count() == 1
+
+
+def test_meetings_created_before_slots_existed_are_recognised(world):
+    # The demo loader (and data from before migration 0002) creates occurrences without a slot.
+    series = EventSeries.objects.create(
+        title="产业链党建联席会议",
+        rrule="FREQ=MONTHLY;BYDAY=1TU",
+        first_starts_at=FIRST,
+        months_ahead=2,
+    )
+    factories.EventFactory(series=series, starts_at=FIRST, ends_at=FIRST + timedelta(hours=2))
+    created = series_generate_occurrences(series=series, now=NOW)
+    assert [e.starts_at.astimezone(SHANGHAI).date().isoformat() for e in created] == ["2027-01-05"]
+
+
+def test_no_meetings_in_the_past_and_none_for_a_paused_series(world):
+    series = monthly(world, first_starts_at=datetime(2026, 12, 8, 14, 30, tzinfo=SHANGHAI))
+    later = datetime(2027, 2, 3, 9, 0, tzinfo=SHANGHAI)
+    series.occurrences.all().delete()
+    created = series_generate_occurrences(series=series, now=later)
+    assert min(event.starts_at for event in created) > later
+    series.is_active = False
+    series.save()
+    series.occurrences.all().delete()
+    assert series_generate_occurrences(series=series, now=later) == []
+
+
+def test_weekly_series_and_its_wall_clock_across_months(world):
+    series = monthly(
+        world,
+        rrule="FREQ=WEEKLY;BYDAY=WE",
+        first_starts_at=datetime(2026, 12, 2, 9, 0, tzinfo=SHANGHAI),
+        months_ahead=1,
+        invitees=[],
+    )
+    starts = local_starts(series)
+    assert len(starts) == 5  # 2, 9, 16, 23 and 30 December
+    assert {time for _day, time in starts} == {"09:00"}
+    # A weekly meeting is named by its day.
+    assert (
+        series.occurrences.order_by("starts_at").first().title
+        == "产业链党建联席会议, 2026年12月2日"
+    )
+    assert not Notification.objects.filter(kind="event_series_invited").exists()
+
+
+def test_series_cannot_start_in_the_past_or_last_longer_than_a_day(world):
+    with pytest.raises(EventActionError):
+        monthly(world, first_starts_at=NOW - timedelta(days=1))
+    with pytest.raises(EventActionError):
+        monthly(world, duration=timedelta(days=2))
+    assert not EventSeries.objects.exists()
+
+
+def test_update_invites_new_standing_invitees_to_the_meetings_ahead(world):
+    series = monthly(world)
+    december = series.occurrences.order_by("starts_at").first()
+    december.status = EventStatus.HELD
+    december.save()
+    Notification.objects.all().delete()
+    series_update(
+        series=series,
+        actor=world.staff,
+        kind=series.kind,
+        title=series.title,
+        chains=[world.robotics],
+        venue="新会议室",
+        rrule=series.rrule,
+        first_starts_at=series.first_starts_at,
+        duration=timedelta(hours=3),
+        months_ahead=4,
+        agenda=series.agenda,
+        is_active=True,
+        invitees=[world.chief, world.secretary, world.head],
+        now=NOW + timedelta(hours=6),
+    )
+    occurrences = list(series.occurrences.order_by("starts_at"))
+    assert len(occurrences) == 4  # one more month ahead
+    # Existing meetings keep their place and length; the new one follows the new settings.
+    assert occurrences[1].venue == "党群服务中心"
+    assert occurrences[3].venue == "新会议室"
+    assert occurrences[3].ends_at - occurrences[3].starts_at == timedelta(hours=3)
+    # The new standing invitee: invited to the planned meetings ahead, not to the held one.
+    invited_to = {e.pk for e in occurrences if e.invitations.filter(user=world.head).exists()}
+    assert invited_to == {occurrences[1].pk, occurrences[2].pk, occurrences[3].pk}
+
+
+def test_the_beat_task_fills_every_active_series(world):
+    series = monthly(world)
+    series.occurrences.all().delete()
+    assert generate_series_occurrences() >= 1
+    assert series.occurrences.exists()

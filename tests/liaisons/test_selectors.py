@@ -1,0 +1,149 @@
+"""needs_visible_to: the one scoping function for needs, role by role."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from alliance.models import User
+from liaisons.models import Need, NeedStatus
+from liaisons.selectors import needs_visible_to
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 9)
+
+
+@dataclass
+class Scene:
+    people: dict[str, User]
+    needs: dict[str, Need]
+
+
+@pytest.fixture
+def scene(db) -> Scene:
+    """Two chains, a firm in each, two departments, their liaisons, chiefs and heads."""
+    people = {
+        name: factories.UserFactory(username=name)
+        for name in ("s1", "s2", "l1", "l2", "c1", "c2", "h1", "h2", "outsider")
+    }
+    people["staff"] = factories.StaffFactory(username="staff")
+    chain_a = factories.IndustryChainFactory(code="nev", chief=people["c1"])
+    chain_b = factories.IndustryChainFactory(code="robotics", chief=people["c2"])
+    e1 = factories.EnterpriseFactory(primary_chain=chain_a)
+    e2 = factories.EnterpriseFactory(primary_chain=chain_b)
+    factories.EnterpriseContactFactory(user=people["s1"], enterprise=e1)
+    factories.EnterpriseContactFactory(user=people["s2"], enterprise=e2)
+    d1 = factories.DepartmentFactory(name="科学技术局", head=people["h1"])
+    d2 = factories.DepartmentFactory(name="人力资源和社会保障局", head=people["h2"])
+    l1 = factories.LiaisonFactory(user=people["l1"], department=d1)
+    l2 = factories.LiaisonFactory(user=people["l2"], department=d2)
+    factories.LiaisonAssignmentFactory(liaison=l1, enterprise=e1, since=date(2026, 1, 1))
+    # L2 served E1 until the summer: that firm's needs are no longer theirs to see.
+    factories.LiaisonAssignmentFactory(
+        liaison=l2, enterprise=e1, is_primary=False, since=date(2025, 1, 1), until=date(2026, 6, 30)
+    )
+
+    def need(name, enterprise, status, liaison=None):
+        return factories.NeedFactory(
+            title=name,
+            enterprise=enterprise,
+            status=status,
+            liaison=liaison,
+            department=liaison.department if liaison else None,
+            submitted_at=None if status == NeedStatus.DRAFT else timezone.now(),
+        )
+
+    needs = {
+        "n1": need("n1", e1, NeedStatus.SUBMITTED),
+        "n2": need("n2", e1, NeedStatus.IN_PROGRESS, l1),
+        "n3": need("n3", e2, NeedStatus.IN_PROGRESS, l1),  # L1 helps a firm not assigned to them
+        "n4": need("n4", e2, NeedStatus.DISPATCHED, l2),
+        "d1": need("d1", e1, NeedStatus.DRAFT),
+        "d2": need("d2", e2, NeedStatus.DRAFT),
+    }
+    return Scene(people=people, needs=needs)
+
+
+def visible(user) -> set[str]:
+    return set(needs_visible_to(user, today=TODAY).values_list("title", flat=True))
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("staff", {"n1", "n2", "n3", "n4"}),
+        ("s1", {"n1", "n2", "d1"}),
+        ("s2", {"n3", "n4", "d2"}),
+        ("l1", {"n1", "n2", "n3"}),
+        ("l2", {"n4"}),
+        ("h1", {"n2", "n3"}),
+        ("h2", {"n4"}),
+        ("c1", {"n1", "n2"}),
+        ("c2", {"n3", "n4"}),
+        ("outsider", set()),
+    ],
+)
+def test_each_role_sees_its_needs_and_no_draft_of_others(scene, who, expected):
+    assert visible(scene.people[who]) == expected
+
+
+def test_anonymous_and_inactive_people_see_nothing(scene):
+    assert visible(AnonymousUser()) == set()
+    for name in ("staff", "s1", "l1"):
+        user = scene.people[name]
+        user.is_active = False
+        user.save()
+        assert visible(user) == set()
+
+
+def test_staff_without_the_group_are_not_park_staff(scene):
+    operator = factories.UserFactory(username="operator", is_staff=True)
+    assert visible(operator) == set()
+
+
+def test_a_staff_member_who_is_also_a_secretary_sees_that_firms_drafts(scene):
+    staff = scene.people["staff"]
+    factories.EnterpriseContactFactory(user=staff, enterprise=scene.needs["d1"].enterprise)
+    assert visible(staff) == {"n1", "n2", "n3", "n4", "d1"}
+
+
+def test_several_relations_add_up_without_duplicates(scene):
+    # L1 also heads the other department and chairs the other chain.
+    l1 = scene.people["l1"]
+    scene.needs["n4"].department.head = l1
+    scene.needs["n4"].department.save()
+    scene.needs["n4"].chain.chief = l1
+    scene.needs["n4"].chain.save()
+    titles = list(needs_visible_to(l1, today=TODAY).values_list("title", flat=True))
+    assert sorted(titles) == ["n1", "n2", "n3", "n4"]
+
+
+def test_a_re_dispatched_need_leaves_the_former_liaison(scene):
+    n3 = scene.needs["n3"]
+    n3.liaison = factories.LiaisonFactory()
+    n3.save()
+    assert "n3" not in visible(scene.people["l1"])
+
+
+@pytest.mark.parametrize("who", ["staff", "s1", "l1", "h1", "c1", "outsider"])
+def test_one_query_to_list_whatever_the_number_of_needs(scene, who, django_assert_num_queries):
+    user = scene.people[who]
+    # Staff: the group check, then the list. Everyone else: the list only (roles are
+    # subqueries of the same statement).
+    expected = 2 if who == "staff" else 1
+    with django_assert_num_queries(expected):
+        list(needs_visible_to(user, today=TODAY))
+    for i in range(30):
+        factories.NeedFactory(
+            title=f"more{i}",
+            enterprise=scene.needs["n2"].enterprise,
+            liaison=scene.needs["n2"].liaison,
+            department=scene.needs["n2"].department,
+        )
+    with django_assert_num_queries(expected):
+        rows = list(needs_visible_to(user, today=TODAY))
+    assert len(rows) == len(visible(user))
