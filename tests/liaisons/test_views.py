@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.messages import ERROR, SUCCESS, get_messages
@@ -1107,3 +1108,37 @@ def test_user_text_is_escaped_on_every_page(client, world):
         action_url("merge", accepted), {"into": PAYLOAD, "expected_status": "accepted"}
     )
     assert "<script>alert" not in response.content.decode()
+
+
+def test_broker_down_while_submitting_keeps_the_need_and_answers(
+    client, world, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The need and its notifications are committed even when queueing the e-mail fails; the
+    outbox sweep sends the e-mail once the broker is back."""
+    from kombu.exceptions import OperationalError
+
+    from alliance import notifications
+    from alliance.models import Notification
+    from alliance.tasks import send_notification_email
+
+    monkeypatch.setattr(notifications, "_broker_paused_until", 0.0)
+    world.user("staff").email = "staff@example.cn"
+    world.user("staff").save()
+    as_user(client, world, "S1")
+    with (
+        mock.patch.object(
+            send_notification_email, "apply_async", side_effect=OperationalError("refused")
+        ) as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(reverse("liaisons:need-create"), {**NEED_FIELDS, "action": "submit"})
+    need = Need.objects.get()
+    assert response.status_code == 302
+    assert need.status == NeedStatus.SUBMITTED
+    assert apply_async.called  # the publish was tried after the commit, and failed
+    waiting = Notification.objects.filter(recipient=world.user("staff"))
+    assert waiting.count() == 1
+    assert waiting.get().email_status == Notification.EmailStatus.PENDING
+    later = timezone.now() + timedelta(minutes=5)
+    assert notifications.notification_send_pending_emails(now=later) == 1
+    assert waiting.get().email_status == Notification.EmailStatus.SENT
