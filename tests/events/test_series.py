@@ -69,7 +69,7 @@ def test_series_creates_first_tuesdays_at_14_30_beijing_time_for_three_months(wo
     first = series.occurrences.order_by("starts_at").first()
     assert first.kind == EventKind.JOINT_MEETING
     # Stored in the portal's language (zh-hans), whatever language the request used.
-    assert first.title == "产业链党建联席会议, 2026年12月"
+    assert first.title == "产业链党建联席会议（2026年12月）"
     assert first.ends_at - first.starts_at == timedelta(hours=2)
     assert first.series_slot == first.starts_at
     assert first.organizer == world.staff
@@ -173,7 +173,7 @@ def test_weekly_series_and_its_wall_clock_across_months(world):
     # A weekly meeting is named by its day.
     assert (
         series.occurrences.order_by("starts_at").first().title
-        == "产业链党建联席会议, 2026年12月2日"
+        == "产业链党建联席会议（2026年12月2日）"
     )
     assert not Notification.objects.filter(kind="event_series_invited").exists()
 

@@ -1107,7 +1107,7 @@ def test_two_people_dispatching_at_once_exactly_one_wins():
     assert outcomes.count("won") == 1, outcomes
     (lost,) = [outcome for outcome in outcomes if outcome != "won"]
     assert isinstance(lost, NeedConflictError), lost
-    assert "changed since you opened it" in lost.message
+    assert "已发生变化" in lost.message  # "changed since you opened it" (threads speak Chinese)
     assert NeedEvent.objects.filter(need=need, action=NeedEventAction.DISPATCH).count() == 1
     assert Notification.objects.filter(kind="need_dispatched").count() == 1
     need.refresh_from_db()
