@@ -8,6 +8,8 @@ worse than one that refuses to start, so every reader here names the variable it
 from __future__ import annotations
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -134,3 +136,28 @@ def get_email(name: str, default: str) -> dict:
             raise _fail(name, value, "filemail:///absolute/folder")
         config["EMAIL_FILE_PATH"] = path
     return config
+
+
+_DURATION_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+_DURATION_RE = re.compile(r"(\d+)([wdhm])")
+
+
+def get_durations(name: str, default: list[timedelta]) -> list[timedelta]:
+    """Comma-separated positive durations such as ``3d,1d,2h`` (units w, d, h, m), longest first.
+
+    Duplicates, zero, an empty item or any other unit is an error: a reminder offset that is
+    silently dropped or doubled is worse than a portal that refuses to start.
+    """
+    value = _raw(name)
+    if value is None:
+        return sorted(default, reverse=True)
+    expected = "comma-separated positive durations like 3d,1d,2h (units w, d, h, m)"
+    durations = []
+    for item in value.split(","):
+        match = _DURATION_RE.fullmatch(item.strip().lower())
+        if not match or int(match.group(1)) == 0:
+            raise _fail(name, value, expected)
+        durations.append(timedelta(**{_DURATION_UNITS[match.group(2)]: int(match.group(1))}))
+    if len(set(durations)) != len(durations):
+        raise _fail(name, value, expected + ", each at most once")
+    return sorted(durations, reverse=True)

@@ -243,7 +243,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "events.tasks.generate_series_occurrences",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Claims and sends the meeting reminders that are due; safe to run twice at the same time.
+    "send-event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": 60.0},
 }
+# How long before a meeting its invitees are reminded (by e-mail and in the portal).
+EVENT_REMINDER_OFFSETS = env.get_durations(
+    "DJANGO_EVENT_REMINDER_OFFSETS",
+    [timedelta(days=3), timedelta(days=1), timedelta(hours=2)],
+)
 
 LOGGING = {
     "version": 1,

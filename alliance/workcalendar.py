@@ -41,7 +41,7 @@ _PERIODS = (
 )
 _DAY_START = _PERIODS[0][0]
 
-# The package raises NotImplementedError outside the years it has data for (2004–2026 in 1.11.0).
+# The package raises its own error outside the years it has data for (2004–2026 in 1.11.0).
 _PACKAGE_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
 
 

@@ -538,12 +538,12 @@ def need_merge(
     return need
 
 
-def _start_clock(need: Need, *, now: datetime) -> list[str]:
-    """Fresh deadlines from `now`: at dispatch (the clock starts there, not at sign-for)."""
+def _start_clock(need: Need, *, now: datetime, first_contact: bool = True) -> list[str]:
+    """Fresh deadlines from `now`: at dispatch (the clock starts there, not at sign-for) and at a
+    reopening (without a new first-contact deadline: the firm already knows its liaison)."""
     limit = deadlines.time_limit_get(category=need.category, urgency=need.urgency)
     due = deadlines.clock_deadlines(start=now, limit=limit)
     need.sign_due = due.sign_due
-    need.first_contact_due = due.first_contact_due
     need.resolve_due = due.resolve_due
     need.deadline_estimated = due.estimated
     # A new deadline is a new ladder: escalations and the extension belong to the old one.
@@ -551,9 +551,8 @@ def _start_clock(need: Need, *, now: datetime) -> list[str]:
     need.extension_workdays = 0
     need.extension_requested = 0
     need.paused_since = None
-    return [
+    fields = [
         "sign_due",
-        "first_contact_due",
         "resolve_due",
         "deadline_estimated",
         "escalation_level",
@@ -561,6 +560,10 @@ def _start_clock(need: Need, *, now: datetime) -> list[str]:
         "extension_requested",
         "paused_since",
     ]
+    if first_contact:
+        need.first_contact_due = due.first_contact_due
+        fields.append("first_contact_due")
+    return fields
 
 
 def need_dispatch(
@@ -1171,32 +1174,13 @@ def need_reply(
 
 def _reopen(need: Need, *, now: datetime) -> list[str]:
     """REOPENED (重办): a new clock from now for the same liaison; the firm's 不满意 counts."""
-    limit = deadlines.time_limit_get(category=need.category, urgency=need.urgency)
-    due = deadlines.clock_deadlines(start=now, limit=limit)
+    fields = _start_clock(need, now=now, first_contact=False)
     need.status = NeedStatus.REOPENED
     need.reopen_count += 1
-    need.sign_due = due.sign_due
-    need.resolve_due = due.resolve_due
-    need.deadline_estimated = due.estimated
     need.signed_at = None
     need.closed_at = None
     need.rating_due = None
-    need.escalation_level = EscalationLevel.NONE
-    need.extension_workdays = 0
-    need.extension_requested = 0
-    return [
-        "status",
-        "reopen_count",
-        "sign_due",
-        "resolve_due",
-        "deadline_estimated",
-        "signed_at",
-        "closed_at",
-        "rating_due",
-        "escalation_level",
-        "extension_workdays",
-        "extension_requested",
-    ]
+    return [*fields, "status", "reopen_count", "signed_at", "closed_at", "rating_due"]
 
 
 def _notify_reopened(need: Need, *, actor: User, reason: str, by_enterprise: bool) -> None:
