@@ -6,9 +6,10 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Length
 from django.utils import timezone
 
-from liaisons.models import NeedCounter
+from liaisons.models import Need, NeedCounter
 
 PREFIX = "XQ"
 
@@ -27,8 +28,26 @@ def need_number_next(*, now: datetime | None = None) -> str:
     year = timezone.localtime(now or timezone.now()).year
     with transaction.atomic():
         # get_or_create survives two first needs of a year racing to insert the row: the loser's
-        # insert fails inside a savepoint and it reads the winner's row instead.
-        NeedCounter.objects.get_or_create(year=year)
-        NeedCounter.objects.filter(year=year).update(last=F("last") + 1)
-        last = NeedCounter.objects.filter(year=year).values_list("last", flat=True).get()
-    return format_need_number(year, last)
+        # insert fails inside a savepoint and it reads the winner's row instead. A new row starts
+        # after the highest number already in use (needs loaded as demo, bulk or imported data).
+        NeedCounter.objects.get_or_create(year=year, defaults={"last": _highest_in_use(year)})
+        while True:
+            NeedCounter.objects.filter(year=year).update(last=F("last") + 1)
+            last = NeedCounter.objects.filter(year=year).values_list("last", flat=True).get()
+            number = format_need_number(year, last)
+            # Numbers written past the counter (data loaded later) are skipped, never reused.
+            if not Need.objects.filter(number=number).exists():
+                return number
+
+
+def _highest_in_use(year: int) -> int:
+    prefix = f"{PREFIX}-{year}-"
+    # Longest first: past 99999 the numbers grow a digit and text order alone would be wrong.
+    highest = (
+        Need.objects.filter(number__startswith=prefix)
+        .order_by(Length("number").desc(), "-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    suffix = highest[len(prefix) :] if highest else ""
+    return int(suffix) if suffix.isdigit() else 0

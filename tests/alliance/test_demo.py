@@ -26,6 +26,7 @@ from chains.models import ChainIndicator, IndustryChain, PeriodKind
 from enterprises.models import (
     ChainMembership,
     Enterprise,
+    EnterpriseContact,
     PartyOrganization,
     SignedProject,
     SupplyLink,
@@ -516,3 +517,23 @@ class TestDemoWorld:
                 instance.full_clean()
                 checked += 1
         assert checked > 500
+
+
+@pytest.mark.django_db
+def test_a_need_submitted_after_the_demo_gets_a_fresh_number(debug):
+    """The demo's needs carry numbers the counter never handed out; a real one must not clash."""
+    from liaisons.models import Need, NeedCategory, Urgency
+    from liaisons.services.needs import need_create
+
+    run_command()
+    contact = EnterpriseContact.objects.select_related("user", "enterprise").first()
+    need = need_create(
+        enterprise=contact.enterprise,
+        actor=contact.user,
+        category=NeedCategory.SITES,
+        urgency=Urgency.RED,
+        title="扩建厂房用地指标需求",
+        description="二期项目需新增工业用地约20亩。",
+        submit=True,
+    )
+    assert Need.objects.filter(number=need.number).count() == 1

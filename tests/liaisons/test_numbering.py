@@ -111,3 +111,25 @@ def test_concurrent_creations_get_distinct_numbers():
     assert len(numbers) == len(set(numbers)) == workers * per_worker
     # Nothing rolled back, so there is not even a gap.
     assert sorted(numbers) == [format_need_number(2026, n) for n in range(1, 31)]
+
+
+@pytest.mark.django_db
+def test_numbers_continue_after_needs_loaded_without_the_counter():
+    """Demo, bulk or imported needs carry numbers the counter never handed out."""
+    now = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    factories.NeedFactory(number="XQ-2026-00019")
+    factories.NeedFactory(number="XQ-2026-00007")
+    factories.NeedFactory(number="XQ-2025-00400")
+    assert not NeedCounter.objects.exists()
+    assert need_number_next(now=now) == "XQ-2026-00020"
+    # A need written past the counter later (data loaded again) is skipped, not reused.
+    factories.NeedFactory(number="XQ-2026-00021")
+    assert need_number_next(now=now) == "XQ-2026-00022"
+
+
+@pytest.mark.django_db
+def test_highest_number_counts_digits_beyond_five():
+    now = datetime(2026, 11, 26, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    factories.NeedFactory(number="XQ-2026-99999")
+    factories.NeedFactory(number="XQ-2026-100000")
+    assert need_number_next(now=now) == "XQ-2026-100001"
