@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -260,6 +261,10 @@ class SeriesForm(InviteeFieldsMixin, forms.ModelForm):
         self.fields["kind"].initial = EventKind.JOINT_MEETING
         # The model's validators run in model validation, which this form skips (_post_clean).
         self.fields["rrule"].validators.append(validate_rrule)
+        months = self.fields["months_ahead"]
+        months.min_value, months.max_value = 1, 24
+        months.validators += [MinValueValidator(1), MaxValueValidator(24)]
+        months.widget.attrs.update(min=1, max=24)
         self.fields["invite_users"].label = _("Standing invitees")
         self.fields["invite_users"].help_text = _(
             "Invited to every meeting of the series; people reached through the chains, "

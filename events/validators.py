@@ -16,7 +16,11 @@ def validate_rrule(value: str) -> None:
             _("The rule must repeat weekly or monthly (FREQ=WEEKLY or FREQ=MONTHLY)."),
             code="rrule_frequency",
         )
+    interval = parts.get("INTERVAL", "1")
     try:
+        # INTERVAL=0 parses, but iterating it crashes or never advances (memory runs out).
+        if not interval.isdigit() or int(interval) < 1:
+            raise ValueError(interval)
         rrulestr(text)
     except (ValueError, TypeError):
         raise ValidationError(

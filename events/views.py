@@ -417,7 +417,7 @@ def event_qr(request: HttpRequest, pk: int) -> HttpResponse:
 def event_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     """What the QR code opens: the signed-in invitee checks in with one button."""
     invitation = (
-        Invitation.objects.select_related("event").filter(event_id=pk, user=request.user).first()
+        Invitation.objects.select_related("event").filter(event__pk=pk, user=request.user).first()
     )
     if invitation is None:
         if not Event.objects.filter(pk=pk).exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -29,6 +30,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A weekly rule over the longest horizon (24 months) gives about 105 meetings; more than this
 # means a rule nobody meant.
 MAX_OCCURRENCES_PER_RUN = 120
+TITLE_MAX = Event._meta.get_field("title").max_length
+
+logger = logging.getLogger(__name__)
 
 
 def _rule(series: EventSeries):
@@ -48,7 +52,12 @@ def _occurrence_title(series: EventSeries, starts_at: datetime) -> str:
             starts_at.astimezone(SHANGHAI).date(),
             "YEAR_MONTH_FORMAT" if monthly else "DATE_FORMAT",
         )
-        return _("%(title)s, %(date)s") % {"title": series.title, "date": when}
+        title = _("%(title)s, %(date)s") % {"title": series.title, "date": when}
+        if len(title) <= TITLE_MAX:
+            return title
+        # A series title at its own limit leaves no room for the date: shorten the title part.
+        room = TITLE_MAX - (len(title) - len(series.title)) - 1
+        return _("%(title)s, %(date)s") % {"title": series.title[:room] + "…", "date": when}
 
 
 @transaction.atomic
@@ -209,5 +218,9 @@ def series_generate_all(*, now: datetime | None = None) -> int:
     meetings were created. Each series in its own transaction: one bad rule stops only itself."""
     total = 0
     for series in EventSeries.objects.filter(is_active=True).order_by("pk"):
-        total += len(series_generate_occurrences(series=series, now=now))
+        try:
+            total += len(series_generate_occurrences(series=series, now=now))
+        except Exception:
+            # A series staff saved with a rule that fails must not starve the others.
+            logger.exception("Could not create the meetings ahead of series %s.", series.pk)
     return total

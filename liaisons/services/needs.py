@@ -610,18 +610,11 @@ def need_dispatch(
             actor,
             NeedEventAction.DISPATCH,
             moved_from=from_status,
-            note="\n".join(
-                filter(
-                    None,
-                    [
-                        note,
-                        system_text(
-                            gettext_lazy("Liaison: %(name)s"), name=liaison.user.get_full_name()
-                        ),
-                    ],
-                )
-            ),
+            note=system_text(gettext_lazy("Liaison: %(name)s"), name=liaison.user.get_full_name()),
         )
+        if note:
+            # The staff's instructions are for the liaison, not for the firm's timeline.
+            _log(need, actor, NeedEventAction.COMMENT, note=note, is_public=False)
         notify_about_need(
             need,
             kind="need_dispatched",

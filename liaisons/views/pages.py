@@ -145,7 +145,8 @@ def liaison_firm_needs(request: HttpRequest, enterprise_id: int) -> HttpResponse
         raise Http404
     today = timezone.localdate()
     assignment = (
-        LiaisonAssignment.objects.filter(liaison=liaison, enterprise_id=enterprise_id)
+        # enterprise__pk, not enterprise_id: an id beyond any integer is simply not found.
+        LiaisonAssignment.objects.filter(liaison=liaison, enterprise__pk=enterprise_id)
         .filter(Q(until__isnull=True) | Q(until__gte=today))
         .select_related("enterprise")
         .first()
@@ -154,7 +155,9 @@ def liaison_firm_needs(request: HttpRequest, enterprise_id: int) -> HttpResponse
         raise Http404
     now = timezone.now()
     needs = mark_deadlines(
-        _list_queryset(request).filter(enterprise_id=enterprise_id).order_by("-created_at", "-pk"),
+        _list_queryset(request)
+        .filter(enterprise_id=assignment.enterprise_id)
+        .order_by("-created_at", "-pk"),
         now=now,
     )
     return render(

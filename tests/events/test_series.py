@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from alliance.models import Notification
 from events.exceptions import EventActionError
@@ -224,3 +224,25 @@ def test_the_beat_task_fills_every_active_series(world):
     series.occurrences.all().delete()
     assert generate_series_occurrences() >= 1
     assert series.occurrences.exists()
+
+
+@pytest.mark.django_db
+def test_one_failing_series_does_not_stop_the_others(monkeypatch):
+    from events.services import series as series_module
+
+    good = EventSeries.objects.create(
+        title="联席会议", rrule="FREQ=MONTHLY;BYDAY=1TU", first_starts_at=timezone.now()
+    )
+    bad = EventSeries.objects.create(
+        title="坏规则", rrule="FREQ=MONTHLY;BYDAY=1TU", first_starts_at=timezone.now()
+    )
+    real = series_module.series_generate_occurrences
+
+    def generate(*, series, now=None):
+        if series.pk == bad.pk:
+            raise ValueError("broken rule")
+        return real(series=series, now=now)
+
+    monkeypatch.setattr(series_module, "series_generate_occurrences", generate)
+    assert series_module.series_generate_all() > 0
+    assert good.occurrences.exists()

@@ -829,3 +829,51 @@ def test_reply_buttons_go_once_the_meeting_has_begun(world):
     assert url("invitation-rsvp", invitation.pk) not in content
     # Check-in is open: the button leads to the check-in page.
     assert url("event-check-in", event.pk) in content
+
+
+def _series_post(world, **overrides) -> dict:
+    return {
+        "kind": EventKind.JOINT_MEETING,
+        "title": "联席会议",
+        "venue": "党群服务中心",
+        "rrule": "FREQ=MONTHLY;BYDAY=1TU",
+        "first_starts_at": form_time(timezone.now() + timedelta(days=1)),
+        "duration_minutes": 120,
+        "months_ahead": 2,
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize("months_ahead", ["0", "25", "40000"])
+def test_series_form_keeps_the_horizon_between_1_and_24_months(world, months_ahead):
+    response = signed_in(world.staff).post(
+        url("series-create"), _series_post(world, months_ahead=months_ahead)
+    )
+    assert response.status_code == 200
+    assert "months_ahead" in response.context["form"].errors
+    assert not EventSeries.objects.exists()
+
+
+@pytest.mark.parametrize("rule", ["FREQ=WEEKLY;INTERVAL=0", "FREQ=MONTHLY;INTERVAL=0;BYDAY=1TU"])
+def test_series_form_refuses_a_rule_that_cannot_produce_dates(world, rule):
+    response = signed_in(world.staff).post(url("series-create"), _series_post(world, rrule=rule))
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not EventSeries.objects.exists()
+
+
+def test_series_with_the_longest_title_creates_its_meetings(world):
+    title = "党" * EventSeries._meta.get_field("title").max_length
+    response = signed_in(world.staff).post(url("series-create"), _series_post(world, title=title))
+    assert response.status_code == 302
+    series = EventSeries.objects.get()
+    titles = list(series.occurrences.values_list("title", flat=True))
+    assert titles
+    limit = Event._meta.get_field("title").max_length
+    assert all(len(t) <= limit and t.startswith("党党") for t in titles)
+
+
+def test_check_in_with_an_id_beyond_any_integer_is_not_found(world):
+    assert (
+        signed_in(world.secretary).get("/events/99999999999999999999/check-in/").status_code == 404
+    )

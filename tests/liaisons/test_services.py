@@ -662,6 +662,22 @@ def test_dispatch_starts_the_clock_and_tells_liaison_and_firm(world):
     assert "2026-11-30 09:00" in to_firm.body
 
 
+def test_dispatch_instructions_for_the_liaison_stay_internal(world):
+    need = need_in(world, NeedStatus.ACCEPTED)
+    need = needs.need_dispatch(
+        need=need, actor=world.staff, liaison=world.liaison, note="该企业曾投诉，注意口径", now=NOW
+    )
+    public = list(
+        NeedEvent.objects.filter(need=need, is_public=True).values_list("note", flat=True)
+    )
+    assert public and all("投诉" not in note for note in public)
+    assert "王专员" in public[0]
+    internal = NeedEvent.objects.get(need=need, is_public=False)
+    assert internal.note == "该企业曾投诉，注意口径"
+    assert "投诉" in Notification.objects.get(kind="need_dispatched").body
+    assert "投诉" not in Notification.objects.get(kind="need_dispatched_enterprise").body
+
+
 def test_dispatch_refuses_an_inactive_liaison_and_a_missing_time_limit(world):
     need = need_in(world, NeedStatus.ACCEPTED)
     Liaison.objects.filter(pk=world.other_liaison.pk).update(is_active=False)

@@ -1142,3 +1142,11 @@ def test_broker_down_while_submitting_keeps_the_need_and_answers(
     later = timezone.now() + timedelta(minutes=5)
     assert notifications.notification_send_pending_emails(now=later) == 1
     assert waiting.get().email_status == Notification.EmailStatus.SENT
+
+
+@pytest.mark.parametrize(
+    "path", ["/needs/firms/99999999999999999999/", "/needs/99999999999999999999/"]
+)
+def test_ids_beyond_any_integer_are_not_found(client, world, path):
+    client.force_login(world.users["L1"])
+    assert client.get(path).status_code == 404
