@@ -235,9 +235,9 @@ def test_command_refuses_without_debug_then_runs_with_force(settings):
     call_command("generate_bulk", scale=SCALE, seed=3, force=True, stdout=out)
     assert "needs 300/300 and their timeline" in out.getvalue()  # progress per chunk
     assert "invitations: 300 rows" in out.getvalue()
-    assert "Generated" in out.getvalue()
+    assert "已生成" in out.getvalue()  # "Generated … rows"
     assert Need.objects.count() == round(PARK["needs"] * SCALE)
-    with pytest.raises(CommandError, match="already holds generated data"):
+    with pytest.raises(CommandError, match="已有生成的数据"):
         call_command("generate_bulk", scale=SCALE, force=True, stdout=io.StringIO())
 
 
