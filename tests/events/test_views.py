@@ -2,6 +2,7 @@
 
 import io
 from datetime import timedelta
+from unittest import mock
 
 import icalendar
 import pytest
@@ -251,6 +252,46 @@ def test_staff_create_a_salon_and_invite_a_chain(world):
         "depthead",
     }
     assert Notification.objects.filter(kind="event_invited").count() == 5
+
+
+def test_broker_down_while_staff_save_an_event_loses_nothing(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The meeting, its invitations and their notifications are committed although queueing
+    the e-mails fails; the page answers, and the outbox sweep sends the e-mails later."""
+    from kombu.exceptions import OperationalError
+
+    from alliance import notifications
+    from alliance.tasks import send_notification_email
+
+    monkeypatch.setattr(notifications, "_broker_paused_until", 0.0)
+    client = signed_in(world.staff)
+    with (
+        mock.patch.object(
+            send_notification_email, "apply_async", side_effect=OperationalError("refused")
+        ) as apply_async,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            url("event-create"), create_data(world, invite_chains=[world.robotics.pk])
+        )
+    assert response.status_code == 302
+    assert apply_async.called
+    event = Event.objects.get()
+    assert event.invitations.count() == 4
+    pending = Notification.objects.filter(
+        kind="event_invited", email_status=Notification.EmailStatus.PENDING
+    )
+    assert pending.count() == 4
+    later = timezone.now() + timedelta(minutes=5)
+    sent = notifications.notification_send_pending_emails(now=later)
+    assert (
+        sent
+        == Notification.objects.filter(
+            kind="event_invited", email_status=Notification.EmailStatus.SENT
+        ).count()
+    )
+    assert not pending.exists()
 
 
 @pytest.mark.parametrize(
