@@ -74,6 +74,14 @@ class EventAdmin(SimpleHistoryAdmin):
     date_hierarchy = "starts_at"
     ordering = ("-starts_at",)
     readonly_fields = ("created_at", "updated_at")
+    # Moving or cancelling a meeting tells every invitee and re-arms the reminders; that happens
+    # on the meeting's page (events:event-reschedule / event-cancel), so here they are shown only.
+    moved_only_through_the_portal = ("starts_at", "ends_at", "venue", "status", "cancel_reason")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly + self.moved_only_through_the_portal if obj is not None else readonly
+
     inlines = (InvitationInline, DecisionInline)
     fieldsets = (
         (None, {"fields": ("kind", "title", "chains", "organizer", "series")}),

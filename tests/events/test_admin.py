@@ -184,3 +184,15 @@ def test_admin_allows_a_legal_status_move():
     form.save()
     event.refresh_from_db()
     assert event.status == EventStatus.HELD
+
+
+@pytest.mark.django_db
+def test_admin_shows_but_does_not_edit_time_place_and_status_of_a_meeting(staff_client):
+    event = factories.EventFactory()
+    page = staff_client.get(admin_url(Event, "change", event.pk)).content.decode()
+    for field in ("starts_at", "ends_at", "venue", "status", "cancel_reason"):
+        assert f'name="{field}' not in page
+    assert 'name="title"' in page
+    # Creating one in the admin still sets them.
+    add_page = staff_client.get(admin_url(Event, "add")).content.decode()
+    assert 'name="starts_at_0"' in add_page or 'name="starts_at"' in add_page
