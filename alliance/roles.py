@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from chains.models import IndustryChain
-from enterprises.models import ChainMembership, Enterprise, EnterpriseContact, PartyOrganization
+from enterprises.models import ChainMembership, EnterpriseContact, PartyOrganization
 from liaisons.models import Department, Liaison, LiaisonAssignment, TaskForceMembership
 
 PARK_STAFF_GROUP = "park_staff"
@@ -122,7 +122,3 @@ def alliance_profile(user, *, today=None) -> AllianceProfile:
             )
         ),
     )
-
-
-def enterprises_of(user) -> list[Enterprise]:
-    return [contact.enterprise for contact in alliance_profile(user).contacts]
