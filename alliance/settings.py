@@ -152,6 +152,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# The file between an import's preview and its confirmation lives under MEDIA_ROOT, which every
+# web process shares (a temp folder is per machine); enterprises.tasks removes abandoned ones.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 _email = env.get_email("EMAIL_URL", "consolemail://")
@@ -245,6 +248,15 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Claims and sends the meeting reminders that are due; safe to run twice at the same time.
     "send-event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": 60.0},
+    # Files no row names any more: attachments of rolled-back requests, unconfirmed imports.
+    "remove-orphan-attachment-files": {
+        "task": "liaisons.tasks.remove_orphan_attachment_files",
+        "schedule": crontab(hour=3, minute=30),
+    },
+    "remove-abandoned-import-previews": {
+        "task": "enterprises.tasks.remove_abandoned_import_previews",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 # How long before a meeting its invitees are reminded (by e-mail and in the portal).
 EVENT_REMINDER_OFFSETS = env.get_durations(

@@ -614,11 +614,14 @@ class NeedEvent(models.Model):
         raise AppendOnlyError("Need timeline entries cannot be deleted.")
 
 
+NEED_ATTACHMENT_FOLDER = "needs"
+
+
 def need_attachment_path(instance: "NeedAttachment", filename: str) -> str:
     # The stored name is random: the user's file name is kept in `original_name` only, so no
     # path trick or clash in a name can reach the file system.
     extension = os.path.splitext(filename)[1].lower()[:10]
-    return f"needs/{uuid.uuid4().hex}{extension}"
+    return f"{NEED_ATTACHMENT_FOLDER}/{uuid.uuid4().hex}{extension}"
 
 
 class NeedAttachment(models.Model):

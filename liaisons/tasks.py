@@ -1,9 +1,15 @@
 from celery import shared_task
 
-from liaisons.services import escalations
+from liaisons.services import escalations, files
 
 
 @shared_task
 def sweep_need_deadlines() -> int:
     """Beat, every five minutes: climb the escalation ladder; running it twice changes nothing."""
     return escalations.sweep_need_deadlines()
+
+
+@shared_task
+def remove_orphan_attachment_files() -> int:
+    """Beat, daily: delete attachment files older than a day that no row names; idempotent."""
+    return files.remove_orphan_attachment_files()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import tempfile
 import zipfile
 from html import unescape
 
@@ -23,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import gettext
 
+from enterprises.housekeeping import IMPORT_PREVIEW_FOLDER
 from enterprises.models import Enterprise, SrdiLevel
 from enterprises.resources import (
     COLUMNS,
@@ -47,10 +47,12 @@ JINCHUANG = make_credit_code(3)
 
 
 @pytest.fixture(autouse=True)
-def upload_dir(tmp_path, monkeypatch):
-    """Between preview and confirm, django-import-export keeps the upload in the temp folder."""
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    return tmp_path
+def upload_dir(tmp_path, settings):
+    """Between preview and confirm the upload is kept under MEDIA_ROOT, shared by web processes."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    folder = tmp_path / IMPORT_PREVIEW_FOLDER
+    folder.mkdir()
+    return folder
 
 
 @pytest.fixture
