@@ -5,8 +5,15 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from alliance.roles import is_park_staff
 from events.exceptions import EventActionError
 from events.models import Event, Invitation
+
+
+def require_staff(actor) -> None:
+    """Meetings are run by park staff; the pages check it too, the services do not trust them."""
+    if not is_park_staff(actor):
+        raise EventActionError(_("Only park staff can manage meetings."))
 
 
 def lock_event(event: Event) -> Event:

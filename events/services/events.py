@@ -17,7 +17,13 @@ from chains.models import IndustryChain
 from enterprises.models import Enterprise
 from events.exceptions import EventActionError
 from events.models import Decision, Event, EventStatus
-from events.services.common import check_schedule, event_path, invitees_of, lock_event
+from events.services.common import (
+    check_schedule,
+    event_path,
+    invitees_of,
+    lock_event,
+    require_staff,
+)
 from events.services.invitations import invite_users
 from liaisons.models import ActionItem, ActionItemParticipant
 
@@ -37,6 +43,7 @@ def event_create(
     now: datetime | None = None,
 ) -> Event:
     """A new meeting with its invitation list; every invitee is told."""
+    require_staff(actor)
     now = now or timezone.now()
     check_schedule(starts_at=starts_at, ends_at=ends_at, now=now)
     event = Event.objects.create(
@@ -65,6 +72,7 @@ def event_update(
 ) -> Event:
     """Correct what a meeting is about. Time and place change only by `event_reschedule`, which
     tells the invitees; a cancelled meeting is closed."""
+    require_staff(actor)
     event = lock_event(event)
     if event.status == EventStatus.CANCELLED:
         raise EventActionError(_("A cancelled meeting can no longer be edited."))
@@ -93,6 +101,7 @@ def event_reschedule(
     start by themselves: a reminder's claim names the start it was sent for. A meeting of a
     series keeps its slot, so the series does not create the old date again.
     """
+    require_staff(actor)
     now = now or timezone.now()
     event = lock_event(event)
     if event.status != EventStatus.PLANNED:
@@ -119,6 +128,7 @@ def event_reschedule(
 def event_cancel(*, event: Event, actor: User, reason: str, now: datetime | None = None) -> Event:
     """Call a planned meeting off, with the reason, and tell every invitee. No more reminders
     go out for it (the reminder sweep skips cancelled meetings)."""
+    require_staff(actor)
     reason = reason.strip()
     if not reason:
         raise EventActionError(_("Give the reason for the cancellation."))
@@ -143,6 +153,7 @@ def event_record_minutes(
     *, event: Event, actor: User, minutes: str, now: datetime | None = None
 ) -> Event:
     """Write the minutes; a planned meeting that has begun is thereby marked held."""
+    require_staff(actor)
     now = now or timezone.now()
     event = lock_event(event)
     if event.status == EventStatus.CANCELLED:
@@ -174,6 +185,7 @@ def decision_record(
     now: datetime | None = None,
 ) -> Decision:
     """A decision of a held meeting; it becomes an action item that the owner is told about."""
+    require_staff(actor)
     now = now or timezone.now()
     event = lock_event(event)
     if event.status != EventStatus.HELD:

@@ -13,7 +13,7 @@ from alliance.models import User
 from alliance.notifications import notify
 from events.exceptions import EventActionError
 from events.models import Event, EventStatus, Invitation, Rsvp
-from events.services.common import event_path, lock_event
+from events.services.common import event_path, lock_event, require_staff
 
 # Check-in opens two hours before the start (people arrive early for registration) and, for the
 # invitee's own QR check-in, closes two hours after the end. Staff may check someone in by hand
@@ -64,6 +64,7 @@ def event_invite(
     *, event: Event, actor: User, users: Iterable[User], now: datetime | None = None
 ) -> list[Invitation]:
     """Invite more people to a planned meeting; returns the new invitations only."""
+    require_staff(actor)
     now = now or timezone.now()
     event = lock_event(event)
     _refuse_unless_open(event, now)
@@ -73,6 +74,7 @@ def event_invite(
 @transaction.atomic
 def event_uninvite(*, invitation: Invitation, actor: User, now: datetime | None = None) -> None:
     """Take someone off the list of a planned meeting, and tell them."""
+    require_staff(actor)
     now = now or timezone.now()
     event = lock_event(invitation.event)
     _refuse_unless_open(event, now)
@@ -114,6 +116,8 @@ def invitation_check_in(
     The first check-in counts: scanning the code twice keeps the first time. The invitee checks
     in themselves during the check-in window; staff (by_staff) may also do it afterwards.
     """
+    if by_staff:
+        require_staff(actor)
     now = now or timezone.now()
     invitation = (
         Invitation.objects.select_for_update().select_related("event").get(pk=invitation.pk)

@@ -23,6 +23,7 @@ from alliance.notifications import notify
 from chains.models import IndustryChain
 from events.exceptions import EventActionError
 from events.models import Event, EventSeries, EventStatus, Invitation
+from events.services.common import require_staff
 from events.services.invitations import invite_users
 from events.validators import validate_rrule
 
@@ -143,6 +144,7 @@ def series_create(
     now: datetime | None = None,
 ) -> EventSeries:
     """A new series; its meetings for the coming months are created at once."""
+    require_staff(actor)
     now = now or timezone.now()
     _check_series(rrule=rrule, duration=duration)
     if first_starts_at <= now:
@@ -185,6 +187,7 @@ def series_update(
     """Change a series. Meetings already created keep their date, place and agenda (staff move
     or cancel them one by one); new standing invitees are also invited to the planned meetings
     still ahead. Then the meetings still missing up to the horizon are created."""
+    require_staff(actor)
     now = now or timezone.now()
     _check_series(rrule=rrule, duration=duration)
     series = EventSeries.objects.select_for_update().get(pk=series.pk)
