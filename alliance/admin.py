@@ -12,7 +12,8 @@ from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from alliance.models import CalendarDay, Notification, User, WorkerHeartbeat
+from alliance.models import CalendarDay, Notification, User, WeeklyReport, WorkerHeartbeat
+from alliance.paginators import LargeTableAdminMixin
 
 
 def count_of(model: type[Model], fk: str, condition: Q | None = None) -> Coalesce:
@@ -213,11 +214,21 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    # Millions of rows at province scale: estimated count, a date filter, no date_hierarchy
+    # (alliance.paginators).
     list_display = ("title", "recipient", "kind", "created_at", "read_at", "email_status")
-    list_filter = ("email_status", "kind")
+    list_filter = ("email_status", "kind", "created_at")
     list_select_related = ("recipient",)
     search_fields = ("title", "recipient__username", "recipient__full_name")
-    date_hierarchy = "created_at"
-    ordering = ("-created_at",)
-    show_full_result_count = False
+    ordering = ("-pk",)  # newest first from the primary key index (created_at has none alone)
+
+
+@admin.register(WeeklyReport)
+class WeeklyReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Snapshots as published; staff regenerate a week on the report page, never here."""
+
+    list_display = ("__str__", "generated_at", "generated_by")
+    list_select_related = ("generated_by",)
+    date_hierarchy = "week_start"
+    ordering = ("-week_start",)

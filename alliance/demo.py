@@ -190,6 +190,14 @@ CHAINS = [
 # NEV H1 2026 is the article's figure; the rest is invented but consistent: each 2025 year is the
 # sum of its halves, and each H1 2026 growth rate matches H1 2025.
 INDICATORS = [
+    # 2024 halves (invented), so that the dashboards' output charts have a line: each is the 2025
+    # half divided by that half's growth rate.
+    ("nev", 2024, PeriodKind.HALF, 1, "140.81", "21.50", None, ""),
+    ("nev", 2024, PeriodKind.HALF, 2, "176.24", "26.80", None, ""),
+    ("robotics", 2024, PeriodKind.HALF, 1, "67.17", "12.40", None, ""),
+    ("robotics", 2024, PeriodKind.HALF, 2, "75.80", "15.10", None, ""),
+    ("machinery", 2024, PeriodKind.HALF, 1, "238.16", "-3.20", None, ""),
+    ("machinery", 2024, PeriodKind.HALF, 2, "211.33", "2.10", None, ""),
     ("nev", 2025, PeriodKind.HALF, 1, "195.16", "38.60", None, ""),
     ("nev", 2025, PeriodKind.HALF, 2, "268.42", "52.30", None, ""),
     ("nev", 2025, PeriodKind.YEAR, 1, "463.58", "45.90", None, ""),
@@ -501,6 +509,14 @@ SUPPLY_LINKS = [
     ("节卡机器人（常州）有限公司", "柳工常州机械有限公司", "协作机器人打磨工作站", 2026),
     ("常州嘉泽伺服电机有限公司", "常州太湖湾智能物流机器人有限公司", "驱动轮伺服电机", 2024),
 ]
+
+# Ordinary market supply, not arranged as 就近配套 by the alliance (dashed on the chain map).
+NOT_LOCAL_LINKS = {
+    ("常州牛塘汽车线束有限公司", "理想汽车常州基地", "高压线束"),
+    ("常州西太湖汽车电子有限公司", "常州淹城动力电池系统有限公司", "电池管理系统传感器"),
+    ("节卡机器人（常州）有限公司", "柳工常州机械有限公司", "协作机器人打磨工作站"),
+    ("常州嘉泽伺服电机有限公司", "常州太湖湾智能物流机器人有限公司", "驱动轮伺服电机"),
+}
 
 JOINT_BRANCH = "武进国家高新区产业链小微企业联合党支部"
 
@@ -1144,6 +1160,13 @@ NEEDS = [
             Step(A.CONTACT, 2, "09:30", note="收集龙城精锻产品目录和产能信息。"),
             Step(A.LINK_RESOURCE, 2, "10:00", note="关联资源：产业链供需对接服务。"),
             Step(A.VISIT, 4, "14:00", note="陪同理想汽车采购部门入企考察。"),
+            # The trace need → resource → action item (ACTION_ITEMS: origin_need XQ-2026-00004).
+            Step(
+                A.PROJECT,
+                5,
+                "10:00",
+                note="已转为行动项目“龙城精锻与理想汽车电驱齿轮锻件配套对接”。",
+            ),
             Step(A.REPLY, 12, "16:00", S.REPLIED),
             Step(
                 A.RATE,
@@ -2083,7 +2106,10 @@ class _Loader:
                     "customer": self.firms[customer],
                     "products": products,
                 },
-                {"since": date(since, 1, 1), "is_local": True},
+                {
+                    "since": date(since, 1, 1),
+                    "is_local": (supplier, customer, products) not in NOT_LOCAL_LINKS,
+                },
             )
         for project, firm, investment, signed_on in SIGNED_PROJECTS:
             self._get_or_create(
@@ -2329,7 +2355,7 @@ class _Loader:
             return staff
         if action in (A.RETURN_VISIT,):
             return staff
-        if action in (A.REQUEST_EXTENSION, A.LINK_RESOURCE, A.COMMENT):
+        if action in (A.REQUEST_EXTENSION, A.LINK_RESOURCE, A.COMMENT, A.PROJECT):
             return liaison_user
         raise DemoDataError(f"{spec.number}: no rule for the demo step {action}")
 

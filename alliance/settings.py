@@ -248,6 +248,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Claims and sends the meeting reminders that are due; safe to run twice at the same time.
     "send-event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": 60.0},
+    # The weekly report (周通报) of the week just ended; a week already published is kept.
+    "generate-weekly-report": {
+        "task": "alliance.tasks.generate_weekly_report",
+        "schedule": crontab(day_of_week=1, hour=7, minute=30),
+    },
     # Files no row names any more: attachments of rolled-back requests, unconfirmed imports.
     "remove-orphan-attachment-files": {
         "task": "liaisons.tasks.remove_orphan_attachment_files",
@@ -256,6 +261,11 @@ CELERY_BEAT_SCHEDULE = {
     "remove-abandoned-import-previews": {
         "task": "enterprises.tasks.remove_abandoned_import_previews",
         "schedule": crontab(hour=3, minute=40),
+    },
+    # Owners of open action items past their due date, once per due date (Asia/Shanghai).
+    "warn-overdue-action-items": {
+        "task": "liaisons.tasks.warn_overdue_action_items",
+        "schedule": crontab(hour=8, minute=30),
     },
 }
 # How long before a meeting its invitees are reminded (by e-mail and in the portal).

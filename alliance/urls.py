@@ -15,6 +15,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/count/", views.notification_count, name="notification-count"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
     path(
@@ -37,6 +38,10 @@ urlpatterns = [
     ),
     path("needs/", include("liaisons.urls")),
     path("events/", include("events.urls")),
+    path("resources/", include("liaisons.urls_resources")),
+    path("dashboard/", include("alliance.dashboard_urls")),
+    path("projects/", include("liaisons.urls_projects")),
+    path("reports/", include("alliance.report_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ from alliance.notifications import (
     local_path,
     notification_mark_all_read,
     notification_mark_read,
+    unread_count,
 )
 from alliance.roles import alliance_profile
 
@@ -68,6 +69,15 @@ NOTIFICATIONS_PER_PAGE = 20
 def _get_notification_for_user(request: HttpRequest, pk: int) -> Notification:
     # Someone else's notification does not exist as far as this person can tell.
     return get_object_or_404(Notification, pk=pk, recipient=request.user)
+
+
+@never_cache
+@login_required
+@require_GET
+def notification_count(request: HttpRequest) -> JsonResponse:
+    """The bell's unread count as JSON, for polling; also the benchmark's logged-in trivial
+    view (session, user and one indexed COUNT: bench/, docs/benchmarks.md)."""
+    return JsonResponse({"unread": unread_count(request.user)})
 
 
 @login_required

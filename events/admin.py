@@ -10,6 +10,7 @@ from alliance.admin import (
     TransitionCheckedForm,
     count_of,
 )
+from alliance.paginators import LargeTableAdminMixin
 from events.models import Decision, Event, EventSeries, Invitation, ReminderDispatch
 
 
@@ -109,15 +110,16 @@ class EventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+    # Millions of rows at province scale (alliance.paginators): estimated count, a date filter
+    # instead of date_hierarchy, newest first from the primary key index (ordering by the
+    # meeting's start would sort every invitation on each page).
     list_display = ("event", "user", "rsvp", "responded_at", "checked_in_at")
-    list_filter = ("rsvp", "event__kind")
+    list_filter = ("rsvp", "event__kind", "created_at")
     list_select_related = ("event", "user")
     search_fields = ("event__title", "user__username", "user__full_name")
     autocomplete_fields = ("event", "user")
-    date_hierarchy = "created_at"
-    ordering = ("-event__starts_at", "user__username")
-    show_full_result_count = False
+    ordering = ("-pk",)
 
 
 @admin.register(ReminderDispatch)

@@ -9,16 +9,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db.models import (
-    Case,
     Count,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -31,9 +28,6 @@ from enterprises.models import ChainMembership, Enterprise, EnterpriseContact
 from events.models import CalendarFeed, Event, EventKind, EventStatus, Invitation, Rsvp
 from liaisons.models import (
     NEED_OPEN_STATUSES,
-    ActionItem,
-    ActionItemParticipant,
-    ActionItemStatus,
     Department,
     Liaison,
     Need,
@@ -232,42 +226,4 @@ def agenda_needs_for(event: Event, *, now: datetime | None = None) -> QuerySet[N
         Need.objects.filter(overdue | flagged, chain__in=chains)
         .select_related("enterprise", "chain", "liaison__user")
         .order_by("chain__order", "resolve_due", "number")
-    )
-
-
-def action_items_visible_to(user, *, staff: bool | None = None) -> QuerySet[ActionItem]:
-    """Staff see every action item; a chain chief those of their chains; anyone their own."""
-    if not user.is_authenticated:
-        return ActionItem.objects.none()
-    if staff is None:
-        staff = is_park_staff(user)
-    if staff:
-        return ActionItem.objects.all()
-    chaired = ActionItem.chains.through.objects.filter(industrychain__chief=user).values(
-        "actionitem"
-    )
-    return ActionItem.objects.filter(Q(owner=user) | Q(pk__in=chaired))
-
-
-def action_item_list(user, *, staff: bool) -> QuerySet[ActionItem]:
-    return (
-        action_items_visible_to(user, staff=staff)
-        .select_related("owner", "decision__event")
-        .prefetch_related(
-            Prefetch("chains", queryset=IndustryChain.objects.order_by("order", "code")),
-            Prefetch(
-                "participants",
-                queryset=ActionItemParticipant.objects.select_related("enterprise").order_by(
-                    "role", "enterprise__name"
-                ),
-            ),
-        )
-        .annotate(
-            is_closed=Case(
-                When(status__in=[ActionItemStatus.DONE, ActionItemStatus.CANCELLED], then=1),
-                default=0,
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("is_closed", F("due_date").asc(nulls_last=True), "-pk")
     )

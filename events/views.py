@@ -60,7 +60,6 @@ from events.services.invitations import (
 from events.services.series import series_create, series_generate_occurrences, series_update
 
 EVENTS_PER_PAGE = 20
-ACTION_ITEMS_PER_PAGE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -636,10 +635,7 @@ def calendar_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
 # --- Action items -----------------------------------------------------------------------------
 
 
-@login_required
 @require_GET
 def action_item_list(request: HttpRequest) -> HttpResponse:
-    staff = _is_staff(request)
-    items = selectors.action_item_list(request.user, staff=staff)
-    page = Paginator(items, ACTION_ITEMS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "events/action_item_list.html", {"page": page, "is_staff": staff})
+    """The action items moved to their own list (/projects/); old links and bookmarks follow."""
+    return redirect("projects:project-list", permanent=True)

@@ -22,3 +22,11 @@ class NeedConflictError(NeedActionError):
 
 class NeedPermissionError(NeedActionError):
     """The person may not make this move (views answer 404 before this is reached)."""
+
+
+class ActionItemError(NeedActionError):
+    """A change to an action item was refused (bad input, an illegal move, no right to act)."""
+
+
+class ActionItemPermissionError(ActionItemError):
+    """The person may not change this action item (views answer 404 before this is reached)."""

@@ -1,6 +1,6 @@
 import os
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -198,6 +198,7 @@ class DepartmentResource(models.Model):
     tags = models.CharField(_("tags"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("department resource")
@@ -217,6 +218,18 @@ class DepartmentResource(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def is_current(self, today: date) -> bool:
+        """Valid on `today`; an empty end of the range is open."""
+        return (self.valid_from is None or self.valid_from <= today) and (
+            self.valid_until is None or self.valid_until >= today
+        )
+
+    def is_expired(self, today: date) -> bool:
+        return self.valid_until is not None and self.valid_until < today
+
+    def is_upcoming(self, today: date) -> bool:
+        return self.valid_from is not None and self.valid_from > today
 
 
 class NeedStatus(models.TextChoices):
@@ -439,6 +452,34 @@ class Need(models.Model):
             models.Index(fields=["enterprise", "-created_at"], name="need_enterprise_idx"),
             models.Index(fields=["chain", "status"], name="need_chain_status_idx"),
             models.Index(fields=["department", "status"], name="need_department_status_idx"),
+            # Issue 6, liaisons.paging: the lists page on (key, id) from an index, not a sort.
+            models.Index(fields=["created_at", "id"], name="need_created_idx"),
+            # The staff inbox's sections (small partial indexes: a few % of the needs each).
+            models.Index(
+                fields=["accept_due", "id"],
+                condition=Q(status="submitted"),
+                name="need_inbox_submitted_idx",
+            ),
+            models.Index(
+                fields=["accepted_at", "id"],
+                condition=Q(status="accepted"),
+                name="need_inbox_accepted_idx",
+            ),
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=Q(status="return_pending"),
+                name="need_inbox_returns_idx",
+            ),
+            models.Index(
+                fields=["rating_due", "id"],
+                condition=Q(status="replied"),
+                name="need_inbox_visits_idx",
+            ),
+            models.Index(
+                fields=["resolve_due", "id"],
+                condition=Q(extension_requested__gt=0),
+                name="need_inbox_extensions_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -528,6 +569,8 @@ class NeedEscalation(models.Model):
                 condition=Q(level__gte=1, level__lte=3), name="escalation_level_range"
             ),
         ]
+        # The supervision page pages on (created_at, id), newest first (issue 6).
+        indexes = [models.Index(fields=["created_at", "id"], name="escalation_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.need_id} · {self.get_level_display()}"
@@ -559,6 +602,8 @@ class NeedEventAction(models.TextChoices):
     CLOSE = "close", _("Closed")
     ESCALATE = "escalate", _("Deadline escalation")
     LINK_RESOURCE = "link_resource", _("Resource linked")
+    UNLINK_RESOURCE = "unlink_resource", _("Resource unlinked")
+    PROJECT = "project", _("Turned into an action item")
     COMMENT = "comment", _("Note")
 
 
@@ -720,9 +765,12 @@ class ActionItem(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
+    cancel_reason = models.TextField(_("reason for the cancellation"), blank=True)
+    # The due date the owner was last warned about: the overdue sweep warns once per due date.
+    overdue_warned_for = models.DateField(_("overdue warning sent for"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "overdue_warned_for"])
 
     class Meta:
         verbose_name = _("action item")

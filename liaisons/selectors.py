@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import Case, CharField, DateTimeField, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from alliance.roles import is_park_staff
 from chains.models import IndustryChain
 from enterprises.models import EnterpriseContact
-from liaisons.models import Department, Liaison, LiaisonAssignment, Need, NeedStatus
+from liaisons.models import (
+    ActionItem,
+    ActionItemParticipant,
+    Department,
+    EscalationLevel,
+    Liaison,
+    LiaisonAssignment,
+    Need,
+    NeedStatus,
+)
 
 
 def needs_visible_to(user, *, today: date | None = None) -> QuerySet[Need]:
@@ -27,6 +37,11 @@ def needs_visible_to(user, *, today: date | None = None) -> QuerySet[Need]:
 
     The roles are subqueries of one SQL statement (no row is duplicated, so no DISTINCT), and the
     only query made here is the park-staff group check.
+
+    For everybody but park staff the roles are a UNION of one branch per role, each served by
+    its own index (enterprise, liaison, department, chain), and the page filters `id IN (…)`:
+    an OR of the roles would make PostgreSQL walk the whole table in list order to find a
+    secretary's few needs among 3 million (issue 6).
     """
     if not (user.is_authenticated and user.is_active):
         return Need.objects.none()
@@ -35,17 +50,128 @@ def needs_visible_to(user, *, today: date | None = None) -> QuerySet[Need]:
         enterprise__in=EnterpriseContact.objects.filter(user=user).values("enterprise")
     )
     if is_park_staff(user):
-        others = Q()
-    else:
-        active = Q(until__isnull=True) | Q(until__gte=today)
-        others = (
-            Q(liaison__in=Liaison.objects.filter(user=user).values("pk"))
-            | Q(
-                enterprise__in=LiaisonAssignment.objects.filter(active, liaison__user=user).values(
-                    "enterprise"
-                )
+        return Need.objects.filter(own_enterprise | ~Q(status=NeedStatus.DRAFT))
+    active = Q(until__isnull=True) | Q(until__gte=today)
+    roles = [
+        Q(liaison__in=Liaison.objects.filter(user=user).values("pk")),
+        Q(
+            enterprise__in=LiaisonAssignment.objects.filter(active, liaison__user=user).values(
+                "enterprise"
             )
-            | Q(department__in=Department.objects.filter(head=user).values("pk"))
-            | Q(chain__in=IndustryChain.objects.filter(chief=user).values("pk"))
+        ),
+        Q(department__in=Department.objects.filter(head=user).values("pk")),
+        Q(chain__in=IndustryChain.objects.filter(chief=user).values("pk")),
+    ]
+    not_draft = ~Q(status=NeedStatus.DRAFT)
+    branches = [Need.objects.filter(own_enterprise).order_by().values("pk")] + [
+        Need.objects.filter(role, not_draft).order_by().values("pk") for role in roles
+    ]
+    return Need.objects.filter(pk__in=branches[0].union(*branches[1:], all=True))
+
+
+def action_items_visible_to(
+    user, *, staff: bool | None = None, today: date | None = None
+) -> QuerySet[ActionItem]:
+    """Every action item `user` may see, and no other; every projects page starts here.
+
+    - park staff: all items;
+    - the owner: their own;
+    - a chain chief: the items of the chain(s) they chair;
+    - a liaison: the items their actively assigned firms take part in;
+    - an enterprise's contact (secretary): the items their firm takes part in (read only);
+    - a department head: the items owned by the department's liaisons;
+    - anybody else: none.
+    One SQL statement of subqueries (no DISTINCT needed); the only other query is the staff check
+    (skipped when the caller already knows it: `staff`).
+    """
+    if not (user.is_authenticated and user.is_active):
+        return ActionItem.objects.none()
+    if is_park_staff(user) if staff is None else staff:
+        return ActionItem.objects.all()
+    today = today or timezone.localdate()
+    active = Q(until__isnull=True) | Q(until__gte=today)
+    firms = Q(enterprise__in=EnterpriseContact.objects.filter(user=user).values("enterprise")) | Q(
+        enterprise__in=LiaisonAssignment.objects.filter(active, liaison__user=user).values(
+            "enterprise"
         )
-    return Need.objects.filter(own_enterprise | (~Q(status=NeedStatus.DRAFT) & others))
+    )
+    chaired = ActionItem.chains.through.objects.filter(industrychain__chief=user).values(
+        "actionitem"
+    )
+    return ActionItem.objects.filter(
+        Q(owner=user)
+        | Q(pk__in=chaired)
+        | Q(pk__in=ActionItemParticipant.objects.filter(firms).values("action_item"))
+        | Q(owner__in=Liaison.objects.filter(department__head=user).values("user"))
+    )
+
+
+def _running_clock_cases() -> list[tuple[Q, str, str]]:
+    """(condition, kind, due field) in the order of `liaisons.views.deadlines.running_clock`:
+    the first condition that holds names the clock the need's holder works against."""
+    s = NeedStatus
+    unsigned = Q(status__in=[s.DISPATCHED, s.REOPENED], signed_at__isnull=True)
+    handling = Q(status__in=[s.IN_PROGRESS, s.REOPENED, s.RETURN_PENDING])
+    contact_first = Q(first_contact_at__isnull=True, first_contact_due__isnull=False) & (
+        Q(resolve_due__isnull=True) | Q(first_contact_due__lt=F("resolve_due"))
+    )
+    return [
+        (Q(status=s.SUBMITTED), "accept", "accept_due"),
+        (unsigned & Q(sign_due__isnull=False), "sign", "sign_due"),
+        (unsigned, "resolve", "resolve_due"),
+        (handling & contact_first, "first_contact", "first_contact_due"),
+        (handling, "resolve", "resolve_due"),
+        (Q(status=s.WAITING_ENTERPRISE), "resolve", "resolve_due"),
+        (Q(status=s.LONG_TERM, milestone_due__isnull=False), "milestone", "milestone_due"),
+        (Q(status=s.LONG_TERM), "resolve", "resolve_due"),
+        (Q(status=s.REPLIED), "rating", "rating_due"),
+    ]
+
+
+def with_running_due(needs: QuerySet[Need]) -> QuerySet[Need]:
+    """Annotate `running_due` (the deadline of the running clock, NULL when none runs) and
+    `running_kind`, computed by the database with the same rules as `running_clock`, so a
+    queue can be ordered, paged and counted in SQL."""
+    cases = _running_clock_cases()
+    return needs.annotate(
+        running_due=Case(
+            *(When(condition, then=F(due)) for condition, _kind, due in cases),
+            default=None,
+            output_field=DateTimeField(),
+        ),
+        running_kind=Case(
+            *(When(condition, then=Value(kind)) for condition, kind, _due in cases),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+    )
+
+
+def queue_summary(needs: QuerySet[Need], *, now: datetime, horizon: datetime) -> dict[str, int]:
+    """Counts for a queue annotated by `with_running_due`, in one query: all, overdue, due soon
+    (the marks of `deadline_of`: within the amber horizon, or an amber-flagged resolve clock)
+    and waiting to be signed for. A paused clock (waiting for the firm) is neither.
+
+    The queue is the subquery and the counts read its columns: the running deadline is
+    computed once per row (an ORM aggregate would repeat the CASE in every count and costs
+    more to compile than the page's rows to render), and a runaway queue stops at 10,000."""
+    inner = needs.order_by().values(
+        "status", "signed_at", "escalation_level", "running_due", "running_kind"
+    )[:10_000]
+    sql, params = inner.query.sql_with_params()
+    summary = f"""
+        SELECT COUNT(*),
+               COUNT(*) FILTER (WHERE q.status <> %s AND q.running_due < %s),
+               COUNT(*) FILTER (WHERE q.status <> %s AND q.running_due >= %s
+                                AND (q.running_due <= %s
+                                     OR (q.running_kind = %s AND q.escalation_level >= %s))),
+               COUNT(*) FILTER (WHERE q.status IN (%s, %s) AND q.signed_at IS NULL)
+        FROM ({sql}) q
+    """  # noqa: S608 - the inner SQL is Django's, every value is a parameter
+    paused = str(NeedStatus.WAITING_ENTERPRISE)
+    values = [paused, now, paused, now, horizon, "resolve", int(EscalationLevel.AMBER)]
+    values += [str(NeedStatus.DISPATCHED), str(NeedStatus.REOPENED)]
+    with connections[needs.db].cursor() as cursor:
+        cursor.execute(summary, [*values, *params])
+        total, overdue, soon, to_sign = cursor.fetchone()
+    return {"total": total, "overdue": overdue, "soon": soon, "to_sign": to_sign}

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from liaisons.services import escalations, files
+from liaisons.services import action_items, escalations, files
 
 
 @shared_task
@@ -13,3 +13,10 @@ def sweep_need_deadlines() -> int:
 def remove_orphan_attachment_files() -> int:
     """Beat, daily: delete attachment files older than a day that no row names; idempotent."""
     return files.remove_orphan_attachment_files()
+
+
+@shared_task
+def warn_overdue_action_items() -> int:
+    """Beat, daily 08:30: tell owners about open action items past their due date, once per
+    due date (the claim is on the item); running it twice changes nothing."""
+    return action_items.action_items_warn_overdue()

@@ -1,16 +1,18 @@
 from django.urls import path
 
-from liaisons.views import needs, pages
+from liaisons.views import exports, needs, pages
 from liaisons.views.actions import ACTIONS
 
 app_name = "liaisons"
 
 urlpatterns = [
     path("", pages.need_list, name="need-list"),
+    path("export.xlsx", exports.need_export, name="need-export"),
     path("new/", needs.need_create, name="need-create"),
     path("queue/", pages.need_queue, name="need-queue"),
     path("inbox/", pages.need_inbox, name="need-inbox"),
     path("supervision/", pages.need_supervision, name="need-supervision"),
+    path("kpis/", pages.need_kpis, name="need-kpis"),
     path("firms/", pages.liaison_firms, name="liaison-firms"),
     path("firms/<int:enterprise_id>/", pages.liaison_firm_needs, name="liaison-firm-needs"),
     path("<int:pk>/", needs.need_detail, name="need-detail"),

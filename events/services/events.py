@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,11 @@ from events.services.common import (
     require_staff,
 )
 from events.services.invitations import invite_users
-from liaisons.models import ActionItem, ActionItemParticipant
+from liaisons.exceptions import ActionItemError
+from liaisons.models import ActionItem
+from liaisons.services.action_items import action_item_create, action_item_path
+
+ACTION_ITEM_TITLE_MAX = ActionItem._meta.get_field("title").max_length
 
 
 @transaction.atomic
@@ -195,36 +198,32 @@ def decision_record(
     if due_date < timezone.localdate(now):
         raise EventActionError(_("The due date cannot be in the past."))
     text = text.strip()
-    item = ActionItem.objects.create(
-        kind=kind,
-        title=(title.strip() or text)[: ActionItem._meta.get_field("title").max_length],
-        description=text,
-        owner=owner,
-        due_date=due_date,
-    )
-    item.chains.set(chains)
-    partners = {firm.pk: firm for firm in enterprises}
-    if lead_enterprise is not None:
-        partners[lead_enterprise.pk] = lead_enterprise
-    ActionItemParticipant.objects.bulk_create(
-        ActionItemParticipant(
-            action_item=item,
-            enterprise=firm,
-            role=(
-                ActionItemParticipant.Role.LEAD
-                if lead_enterprise is not None and firm.pk == lead_enterprise.pk
-                else ActionItemParticipant.Role.PARTNER
-            ),
+    if not text:
+        raise EventActionError(_("Write the decision."))
+    try:
+        # The action items service owns items: it checks the actor, the title and the firms.
+        item = action_item_create(
+            actor=actor,
+            kind=kind,
+            title=(title.strip() or text)[:ACTION_ITEM_TITLE_MAX],
+            description=text,
+            chains=chains,
+            lead=lead_enterprise,
+            partners=enterprises,
+            owner=owner,
+            due_date=due_date,
+            announce=False,
+            now=now,
         )
-        for firm in partners.values()
-    )
+    except ActionItemError as error:
+        raise EventActionError(error.message) from error
     last = event.decisions.aggregate(last=Max("order"))["last"] or 0
     decision = Decision.objects.create(event=event, text=text, action_item=item, order=last + 1)
     notify(
         recipients=[owner],
         kind="event_action_item",
         context={"event": event, "decision": decision, "item": item},
-        # The owner may not have been invited, so the link goes to their action items.
-        url=reverse("events:action-item-list"),
+        # The owner may not have been invited: the link goes to the action item itself.
+        url=action_item_path(item),
     )
     return decision

@@ -29,8 +29,10 @@ from liaisons.views.access import (
     require,
     visible_needs,
 )
+from liaisons.views.action_items import need_projects_panel
 from liaisons.views.actions import ACTIONS, NeedActionSpec, build_form
 from liaisons.views.deadlines import amber_horizon, deadline_of
+from liaisons.views.resources import need_resources_panel
 
 NEED_FIELDS = ("category", "urgency", "title", "description", "contact_name", "contact_phone")
 
@@ -177,6 +179,8 @@ def render_detail(
         "unknown_years": (
             workcalendar.unknown_years_ahead(timezone.localdate()) if access.staff else []
         ),
+        "resources_panel": need_resources_panel(request, need, access),
+        "projects_panel": need_projects_panel(request, need, access),
     }
     if any(spec.name == "merge" for spec, _form in forms):
         context["merge_candidates"] = list(

@@ -4,7 +4,7 @@ triage inbox and the supervision page of chain chiefs and department heads."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,6 +21,8 @@ from liaisons.models import (
     NeedEscalation,
     NeedStatus,
 )
+from liaisons.paging import bounded_count, keyset_page, numbered_page
+from liaisons.selectors import queue_summary, with_running_due
 from liaisons.services import kpis
 from liaisons.views.access import enterprises_of, liaison_of, visible_needs
 from liaisons.views.deadlines import (
@@ -31,14 +33,14 @@ from liaisons.views.deadlines import (
 
 NEEDS_PER_PAGE = 25
 ESCALATIONS_PER_PAGE = 25
+INBOX_SECTION_ROWS = 10  # five sections on one page; each pages on its own
+# The KPI tables read every need in view (and compute working hours in Python): they are cached
+# per scope for five minutes.
+KPI_CACHE_SECONDS = 300
 
 
 def _list_queryset(request: HttpRequest):
     return visible_needs(request).select_related("enterprise", "liaison__user")
-
-
-def _far_future():
-    return timezone.now().replace(year=9999)
 
 
 @login_required
@@ -53,19 +55,17 @@ def need_list(request: HttpRequest) -> HttpResponse:
             needs = needs.filter(status=filters.cleaned_data["status"])
         if filters.cleaned_data["overdue"]:
             needs = needs.filter(overdue_q(now))
-    page = Paginator(needs.order_by("-created_at", "-pk"), NEEDS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # Numbered pages over the (created_at, id) index with a count that stops at 10,000:
+    # page 1,000 costs an OFFSET of 25,000 index entries, whatever the size of the table.
+    page = numbered_page(needs.order_by("-created_at", "-pk"), request.GET, per_page=NEEDS_PER_PAGE)
     page.object_list = mark_deadlines(page.object_list, now=now)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "liaisons/need_list.html",
         {
             "page": page,
             "filters": filters,
-            "query": query.urlencode(),
+            "query": page.query,
             "can_submit": enterprises_of(request.user).exists(),
         },
     )
@@ -79,28 +79,30 @@ def need_queue(request: HttpRequest) -> HttpResponse:
     if liaison is None:
         raise Http404
     now = timezone.now()
-    needs = mark_deadlines(
-        _list_queryset(request).filter(liaison=liaison, status__in=NEED_OPEN_STATUSES),
-        now=now,
+    horizon = amber_horizon(now)
+    # The running deadline is computed in SQL (the same rules as `running_clock`), so the
+    # queue is ordered and paged by the database and its badges are one grouped query.
+    queue = with_running_due(
+        _list_queryset(request).filter(liaison=liaison, status__in=NEED_OPEN_STATUSES)
     )
-    far = _far_future()
-    needs.sort(key=lambda need: (need.deadline.due if need.deadline else far, need.pk))
+    page = keyset_page(
+        queue, request.GET, key="running_due", nullable=True, per_page=NEEDS_PER_PAGE
+    )
+    page.object_list = mark_deadlines(page.object_list, now=now, horizon=horizon)
+    summary = queue_summary(queue, now=now, horizon=horizon)
     return render(
         request,
         "liaisons/need_queue.html",
         {
             "liaison": liaison,
-            "needs": needs,
-            "overdue_count": sum(1 for n in needs if n.deadline and n.deadline.overdue),
-            "soon_count": sum(1 for n in needs if n.deadline and n.deadline.soon),
-            "to_sign_count": sum(1 for n in needs if _awaits_signature(n)),
+            "needs": page.object_list,
+            "page": page,
+            "total": summary["total"],
+            "overdue_count": summary["overdue"],
+            "soon_count": summary["soon"],
+            "to_sign_count": summary["to_sign"],
         },
     )
-
-
-def _awaits_signature(need) -> bool:
-    signable = (NeedStatus.DISPATCHED, NeedStatus.REOPENED)
-    return need.status in signable and need.signed_at is None
 
 
 @login_required
@@ -175,40 +177,94 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
         raise Http404
     now = timezone.now()
     visible = _list_queryset(request)
+    # (queryset, ordering key, key may be NULL); each ordering has a partial index per status.
     sections = {
-        "submitted": visible.filter(status=NeedStatus.SUBMITTED).order_by("accept_due", "pk"),
-        "accepted": visible.filter(status=NeedStatus.ACCEPTED).order_by("accepted_at", "pk"),
-        "returns": visible.filter(status=NeedStatus.RETURN_PENDING).order_by("updated_at", "pk"),
-        "extensions": visible.filter(
-            extension_requested__gt=0, status__in=NEED_OPEN_STATUSES
-        ).order_by("resolve_due", "pk"),
-        "return_visits": visible.filter(status=NeedStatus.REPLIED, rating_due__lt=now).order_by(
-            "rating_due", "pk"
+        "submitted": (visible.filter(status=NeedStatus.SUBMITTED), "accept_due", True),
+        "accepted": (visible.filter(status=NeedStatus.ACCEPTED), "accepted_at", True),
+        "returns": (visible.filter(status=NeedStatus.RETURN_PENDING), "updated_at", False),
+        "extensions": (
+            visible.filter(extension_requested__gt=0, status__in=NEED_OPEN_STATUSES),
+            "resolve_due",
+            True,
+        ),
+        "return_visits": (
+            visible.filter(status=NeedStatus.REPLIED, rating_due__lt=now),
+            "rating_due",
+            False,
         ),
     }
     # One calendar query for the whole page (the amber horizon), whatever the number of rows.
     horizon = amber_horizon(now)
-    grouped = {
-        name: mark_deadlines(queryset, now=now, horizon=horizon)
-        for name, queryset in sections.items()
-    }
+    pages = {}
+    for name, (queryset, key, nullable) in sections.items():
+        # Each section pages on its own cursor (?submitted-after=…) and shows a bounded count.
+        page = keyset_page(
+            queryset,
+            request.GET,
+            key=key,
+            nullable=nullable,
+            per_page=INBOX_SECTION_ROWS,
+            prefix=f"{name}-",
+        )
+        page.object_list = mark_deadlines(page.object_list, now=now, horizon=horizon)
+        page.extra["count"] = bounded_count(queryset)
+        pages[name] = page
     return render(
         request,
         "liaisons/need_inbox.html",
         {
-            "sections": grouped,
+            "sections": pages,
             "unknown_years": workcalendar.unknown_years_ahead(timezone.localdate()),
-            "kpi_tables": _kpi_tables(visible_needs(request)),
         },
     )
 
 
-def _kpi_tables(needs) -> list[tuple[str, list]]:
-    return [
-        ("liaison", kpis.kpis_by_liaison(needs)),
-        ("department", kpis.kpis_by_department(needs)),
-        ("chain", kpis.kpis_by_chain(needs)),
-    ]
+def _kpi_scope(request: HttpRequest) -> str | None:
+    """Who sees which KPI tables: staff all needs, heads and chiefs their own (None: nobody)."""
+    user = request.user
+    if is_park_staff(user):
+        return "staff"
+    if user.headed_departments.exists() or user.chaired_chains.exists():
+        return f"user-{user.pk}"
+    return None
+
+
+def _kpi_tables(scope: str, needs) -> tuple[list[tuple[str, list]], object]:
+    """The three KPI tables of `needs`, cached per scope for the current `KPI_CACHE_SECONDS`
+    window (so at most that old). Returns (tables, computed at)."""
+    now = timezone.now()
+    window = int(now.timestamp()) // KPI_CACHE_SECONDS
+    key = f"liaisons:kpis:{scope}:{window}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = (
+            [
+                ("liaison", kpis.kpis_by_liaison(needs, now=now)),
+                ("department", kpis.kpis_by_department(needs, now=now)),
+                ("chain", kpis.kpis_by_chain(needs, now=now)),
+            ],
+            now,
+        )
+        cache.set(key, cached, KPI_CACHE_SECONDS)
+    return cached
+
+
+@login_required
+@require_GET
+def need_kpis(request: HttpRequest) -> HttpResponse:
+    """The KPI tables (DESIGN §4) of the needs in the user's view: staff, heads and chiefs.
+
+    Their own page, linked from the inbox and the supervision page: they read every need in
+    view, which those work lists must not do on every request (issue 6)."""
+    scope = _kpi_scope(request)
+    if scope is None:
+        raise Http404
+    tables, computed_at = _kpi_tables(scope, visible_needs(request))
+    return render(
+        request,
+        "liaisons/need_kpis.html",
+        {"kpi_tables": tables, "computed_at": computed_at},
+    )
 
 
 @login_required
@@ -233,17 +289,19 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
     if staff:
         addressed |= Q(level=EscalationLevel.SUPERVISE)
     visible = visible_needs(request)
-    escalations = (
-        NeedEscalation.objects.filter(addressed, need__in=visible)
-        .select_related("need__enterprise", "need__liaison__user", "need__department")
-        .order_by("-created_at", "-pk")
+    escalations = NeedEscalation.objects.filter(addressed, need__in=visible).select_related(
+        "need__enterprise", "need__liaison__user", "need__department"
     )
-    page = Paginator(escalations, ESCALATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        escalations, request.GET, key="created_at", descending=True, per_page=ESCALATIONS_PER_PAGE
+    )
     now = timezone.now()
-    counts = visible.aggregate(
-        open=Count("pk", filter=Q(status__in=NEED_OPEN_STATUSES)),
-        overdue=Count("pk", filter=overdue_q(now)),
-    )
+    # Bounded counts ("10,000+"): a province-wide COUNT of open needs on every visit would read
+    # hundreds of thousands of rows.
+    counts = {
+        "open": bounded_count(visible.filter(status__in=NEED_OPEN_STATUSES)),
+        "overdue": bounded_count(visible.filter(overdue_q(now))),
+    }
     return render(
         request,
         "liaisons/need_supervision.html",
@@ -252,7 +310,6 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "is_head": bool(heads),
             "is_chief": bool(chains),
-            "kpi_tables": _kpi_tables(visible),
             "now": now,
         },
     )

@@ -11,7 +11,7 @@ from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance.models import CalendarDay, Notification, User, WorkerHeartbeat
+from alliance.models import CalendarDay, Notification, User, WeeklyReport, WorkerHeartbeat
 from alliance.permissions import PORTAL_APPS
 from chains.models import ChainIndicator, IndustryChain
 from enterprises.models import (
@@ -49,6 +49,7 @@ EXPECTED_ADMIN_MODELS = {
     WorkerHeartbeat,
     CalendarDay,
     Notification,
+    WeeklyReport,
     IndustryChain,
     ChainIndicator,
     Enterprise,
@@ -108,6 +109,19 @@ def _notifications(n: int) -> list[Notification]:
     ]
 
 
+def _weekly_reports(n: int) -> list[WeeklyReport]:
+    start = date(2026, 1, 5) - timedelta(weeks=WeeklyReport.objects.count())
+    return [
+        WeeklyReport.objects.create(
+            week_start=start - timedelta(weeks=i),
+            generated_at=timezone.now(),
+            generated_by=factories.StaffFactory(),
+            data={"totals": {}},
+        )
+        for i in range(n)
+    ]
+
+
 ADMIN_CASES = {
     # + the group filter's choices
     User: AdminCase(
@@ -116,8 +130,10 @@ ADMIN_CASES = {
     WorkerHeartbeat: AdminCase(build=_heartbeats, changelist_queries=BASE_QUERIES, add=False),
     # + the date hierarchy's years
     CalendarDay: AdminCase(build=_calendar_days, changelist_queries=BASE_QUERIES + 2),
-    # + the rows with recipient (no full count); the kind filter's values; the hierarchy's years
-    Notification: AdminCase(build=_notifications, changelist_queries=NO_FULL_COUNT + 3, add=False),
+    # + the rows with recipient (no full count); the kind filter's values (no date hierarchy)
+    Notification: AdminCase(build=_notifications, changelist_queries=NO_FULL_COUNT + 2, add=False),
+    # + the date hierarchy's years
+    WeeklyReport: AdminCase(build=_weekly_reports, changelist_queries=BASE_QUERIES + 2, add=False),
 }
 
 
@@ -261,3 +277,15 @@ def test_heartbeats_are_read_only(staff_client):
         == 403
     )
     assert WorkerHeartbeat.objects.filter(pk=beat.pk).exists()
+
+
+def test_weekly_reports_are_read_only(staff_client):
+    report = _weekly_reports(1)[0]
+    page = staff_client.get(admin_url(WeeklyReport, "change", report.pk)).content.decode()
+    assert 'name="data"' not in page
+    assert staff_client.post(admin_url(WeeklyReport, "change", report.pk), {}).status_code == 403
+    assert (
+        staff_client.post(admin_url(WeeklyReport, "delete", report.pk), {"post": "yes"}).status_code
+        == 403
+    )
+    assert WeeklyReport.objects.filter(pk=report.pk).exists()

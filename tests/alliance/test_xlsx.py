@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from openpyxl import load_workbook
 
 from alliance.xlsx import Percent, Sheet, safe_text, sheet_title, write_workbook, xlsx_response
@@ -66,6 +67,7 @@ def test_sheet_titles_are_made_legal():
     assert book.sheetnames == ["部门_周报", "链_"]
 
 
+@pytest.mark.django_db  # closing a response sends request_finished, which looks at the database
 def test_response_is_a_streamed_attachment_with_a_chinese_name():
     response = xlsx_response("需求清单.xlsx", Sheet("s", ["a"], [[1], [2]]))
     assert response.streaming

@@ -67,10 +67,10 @@ ADMIN_CASES = {
     # + the rows with organizer and invitation count; their chains (one prefetch); the chain and
     # series filters' choices; the date hierarchy's years
     Event: AdminCase(build=_events, changelist_queries=BASE_QUERIES + 5),
-    # + the rows with event and user (no full count); the date hierarchy's years
+    # + the rows with event and user (no full count, no date hierarchy: alliance.paginators)
     Invitation: AdminCase(
         build=lambda n: factories.InvitationFactory.create_batch(n),
-        changelist_queries=NO_FULL_COUNT + 2,
+        changelist_queries=NO_FULL_COUNT + 1,
     ),
     # + the rows with event and recipient (no full count); the date hierarchy's years
     ReminderDispatch: AdminCase(build=_reminders, changelist_queries=NO_FULL_COUNT + 2, add=False),

@@ -21,6 +21,8 @@ TABLE = """
 url name                target  method  anon outsider S1  S2  L1  L2  C1  C2  H1  H2  staff
 need-list               -       GET     302  200      200 200 200 200 200 200 200 200 200
 need-list               -       POST    302  405      405 405 405 405 405 405 405 405 405
+need-export             -       GET     302  200      200 200 200 200 200 200 200 200 200
+need-export             -       POST    302  405      405 405 405 405 405 405 405 405 405
 need-create             -       GET     302  404      200 200 404 404 404 404 404 404 404
 need-create             -       POST    302  404      302 302 404 404 404 404 404 404 404
 need-queue              -       GET     302  404      404 404 200 200 404 404 404 404 404
@@ -29,6 +31,8 @@ need-inbox              -       GET     302  404      404 404 404 404 404 404 40
 need-inbox              -       POST    302  405      405 405 405 405 405 405 405 405 405
 need-supervision        -       GET     302  404      404 404 404 404 200 200 200 200 200
 need-supervision        -       POST    302  405      405 405 405 405 405 405 405 405 405
+need-kpis               -       GET     302  404      404 404 404 404 200 200 200 200 200
+need-kpis               -       POST    302  405      405 405 405 405 405 405 405 405 405
 liaison-firms           -       GET     302  404      404 404 200 200 404 404 404 404 404
 liaison-firms           -       POST    302  405      405 405 405 405 405 405 405 405 405
 liaison-firm-needs      E1      GET     302  404      404 404 200 404 404 404 404 404 404

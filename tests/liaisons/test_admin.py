@@ -96,8 +96,8 @@ ADMIN_CASES = {
         changelist_queries=BASE_QUERIES + 1,
     ),
     # + the rows with enterprise and liaison's user (no full count); the chain and department
-    # filters' choices; the date hierarchy's years
-    Need: AdminCase(build=_needs, changelist_queries=NO_FULL_COUNT + 4, add=False),
+    # filters' choices (no date hierarchy: a date filter; alliance.paginators)
+    Need: AdminCase(build=_needs, changelist_queries=NO_FULL_COUNT + 3, add=False),
     # + the rows with owner and origin need; their chains (one prefetch); the chain filter;
     # the date hierarchy's years
     ActionItem: AdminCase(build=_action_items, changelist_queries=BASE_QUERIES + 4),
@@ -107,8 +107,8 @@ ADMIN_CASES = {
         changelist_queries=BASE_QUERIES,
         add=False,
     ),
-    # + the rows with their need; the date hierarchy's years
-    NeedEscalation: AdminCase(build=_escalations, changelist_queries=BASE_QUERIES + 2, add=False),
+    # + the rows with their need (no full count, no date hierarchy: alliance.paginators)
+    NeedEscalation: AdminCase(build=_escalations, changelist_queries=NO_FULL_COUNT + 1, add=False),
 }
 
 

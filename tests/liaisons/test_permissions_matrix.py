@@ -115,7 +115,7 @@ MUTATING = sorted(
         (name, target)
         for name, target, method, _role, _code in cases()
         if method == "POST"
-        and name not in {"need-list", "need-queue", "need-inbox"}
+        and name not in {"need-list", "need-export", "need-queue", "need-inbox", "need-kpis"}
         and not name.startswith(("need-supervision", "liaison-", "attachment-"))
         and name != "need-detail"
     }

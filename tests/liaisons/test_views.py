@@ -490,7 +490,9 @@ def test_staff_inbox_sections(client, world):
         "return_visits": [visit_due.pk],
     }
     html = response.content.decode()
-    assert "Performance indicators" in html
+    assert "Performance indicators" in html and reverse("liaisons:need-kpis") in html
+    # The KPI tables read every need in view: their own page, not every inbox visit (issue 6).
+    html = client.get(reverse("liaisons:need-kpis")).content.decode()
     assert 'data-dimension="liaison"' in html and "专员1号" in html
 
 
@@ -876,12 +878,13 @@ def test_liaison_queue_queries_do_not_grow(client, world, django_assert_num_quer
     one = count_queries(client, reverse("liaisons:need-queue"))
     for n in range(2, 51):
         _queue_need(world, n)
-    # session, user, liaison + department, needs + enterprise + liaison user,
-    # calendar overrides (amber horizon), bell count
-    with django_assert_num_queries(6):
+    # session, user, liaison + department, calendar overrides (amber horizon), one page of
+    # needs + enterprise + liaison user, the badges' counts (one grouped query), bell count
+    with django_assert_num_queries(7):
         response = client.get(reverse("liaisons:need-queue"))
-    assert one == 6
-    assert len(response.context["needs"]) == 50
+    assert one == 7
+    assert len(response.context["needs"]) == 25  # one page (liaisons.paging)
+    assert response.context["total"] == 50
 
 
 def _inbox_needs(world, n: int) -> None:
@@ -914,12 +917,12 @@ def test_staff_inbox_queries_do_not_grow(
     for n in range(2, 11):
         _inbox_needs(world, n)  # 50 needs in all
     # session, user, park staff group (page check), park staff group (scope),
-    # calendar overrides (amber horizon), the five sections (each + enterprise + liaison user),
-    # per KPI table (liaison, department, chain): grouped counts, first-contact time pairs,
-    # calendar overrides for those, the rows' objects; bell count, park staff group (navbar)
-    with django_assert_num_queries(24):
+    # calendar overrides (amber horizon), the five sections (each one page + enterprise +
+    # liaison user, and a bounded count); bell count, park staff group (navbar).
+    # The KPI tables have their own page (test_need_kpis_*).
+    with django_assert_num_queries(17):
         response = client.get(reverse("liaisons:need-inbox"))
-    assert one == 24
+    assert one == 17
     assert sum(len(needs) for needs in response.context["sections"].values()) == 50
 
 
@@ -929,12 +932,12 @@ def test_secretary_list_queries_do_not_grow(client, world, django_assert_num_que
     one = count_queries(client, reverse("liaisons:need-list"))
     for _ in range(49):
         make_need(enterprise=world.enterprise1)
-    # session, user, count (pagination), the page's needs + enterprise + liaison user,
+    # session, user, bounded count (pagination), the page's needs + enterprise + liaison user,
     # calendar overrides (amber horizon), "may submit" (is a contact), bell count
     with django_assert_num_queries(7):
         response = client.get(reverse("liaisons:need-list"))
     assert one == 7
-    assert response.context["page"].paginator.count == 50
+    assert response.context["page"].count.value == 50
 
 
 def test_chief_list_and_supervision_queries_do_not_grow(client, world, django_assert_num_queries):
@@ -955,13 +958,12 @@ def test_chief_list_and_supervision_queries_do_not_grow(client, world, django_as
     # list: session, user, count, page, calendar overrides, "may submit", bell count
     with django_assert_num_queries(7):
         client.get(urls[0])
-    # supervision: session, user, headed departments, chaired chains, escalations count,
-    # open/overdue counts, per KPI table: grouped counts, first-contact pairs (no contact
-    # logged, so no calendar query), the rows' objects; bell count, the escalations page
-    # (+ need, enterprise, liaison user, department)
-    with django_assert_num_queries(17):
+    # supervision: session, user, headed departments, chaired chains, one page of escalations
+    # (+ need, enterprise, liaison user, department; no count), bounded open and overdue
+    # counts, bell count. The KPI tables have their own page.
+    with django_assert_num_queries(8):
         client.get(urls[1])
-    assert one == [7, 17]
+    assert one == [7, 8]
 
 
 @pytest.mark.parametrize(
@@ -969,13 +971,16 @@ def test_chief_list_and_supervision_queries_do_not_grow(client, world, django_as
     [
         # session, user, need (+ enterprise, chain, liaison, department, submitter, master),
         # is a contact, calendar overrides (amber horizon), timeline + actors, attachments +
-        # uploaders, needs merged into this one, bell count
-        ("S1", 9),
-        # … + the extension limit (request-extension form) and the escalations
-        ("L1", 11),
+        # uploaders, needs merged into this one, bell count, linked resources (+ department),
+        # the need's action items (liaisons.views.action_items.need_projects_panel)
+        ("S1", 11),
+        # … + the extension limit (request-extension form), the escalations and the suggested
+        # resources (one query, liaisons.services.resources.suggest_resources)
+        ("L1", 14),
         # S1's + park staff group (scope), park staff group (access), the escalations, park
-        # staff group (navbar); the unknown-years check is stubbed; no form needs a query here
-        ("staff", 13),
+        # staff group (navbar), the suggested resources; the unknown-years check is stubbed;
+        # no form needs a query here
+        ("staff", 16),
     ],
 )
 def test_need_detail_queries_do_not_grow_with_the_timeline(
@@ -1012,10 +1017,10 @@ def test_staff_detail_with_dispatch_and_merge_forms_does_not_grow(
     # session, user, park staff group (scope), need, is a contact, park staff group (access),
     # calendar overrides, primary liaison (dispatch suggestion), the active liaisons (dispatch
     # choices), timeline, attachments, escalations, merged needs, merge candidates, bell count,
-    # park staff group (navbar)
-    with django_assert_num_queries(16):
+    # park staff group (navbar), linked resources, suggested resources, the need's action items
+    with django_assert_num_queries(19):
         client.get(detail_url(need))
-    assert one == 16
+    assert one == 19
 
 
 # --- XSS ---------------------------------------------------------------------------------------

@@ -1,0 +1,534 @@
+"""The dashboards' numbers (DESIGN §6): the park overview and one dashboard per chain.
+
+Every figure is counted by the database: grouped COUNT/SUM with conditional filters, one query per
+section, so a page makes the same number of queries whatever the number of firms, needs, meetings
+or projects. Python only folds the grouped rows (bounded by the number of statuses, categories,
+months, buckets or chains), never the rows themselves.
+
+Scoping lives here too: `chains_visible_to(user)` is the one selector for the dashboards (park
+staff: every chain; a chain chief: the chains they chair; anybody else: none), and
+`enterprises_visible_to(user)` the one for the firm profile page.
+
+Rates reuse the needs KPI definitions of `liaisons.services.kpis` (on-time sign-for, on-time
+resolution, satisfaction), grouped by the month in which a need was dispatched: each month is a
+cohort, and its rates fill in as its needs are signed, replied to and rated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
+from django.utils import timezone
+
+from alliance.roles import is_park_staff
+from chains.models import ChainIndicator, IndustryChain, PeriodKind
+from enterprises.models import (
+    ChainMembership,
+    Enterprise,
+    PartyOrganization,
+    SignedProject,
+    SupplyLink,
+)
+from events.models import Event, EventStatus, Rsvp
+from liaisons.models import (
+    NEED_OPEN_STATUSES,
+    ActionItem,
+    ActionItemStatus,
+    Need,
+    NeedCategory,
+    NeedStatus,
+)
+from liaisons.services import kpis
+from liaisons.services.kpis import Rate
+from liaisons.views.deadlines import overdue_q
+
+RATE_MONTHS = 12
+CLOSED_STATUSES = (NeedStatus.CLOSED,)
+# Buckets of a signed project's investment in 亿元 (100 million yuan), as the park reports them:
+# "超100亿元项目1个、30亿元项目1个、10亿元项目4个".
+BUCKETS = (
+    (Decimal(100), SignedProject.SizeBucket.OVER_100),
+    (Decimal(30), SignedProject.SizeBucket.OVER_30),
+    (Decimal(10), SignedProject.SizeBucket.OVER_10),
+)
+PROJECT_YEARS = 3  # the signed-projects chart compares the last three years with projects
+PERIOD_SPAN = {PeriodKind.YEAR: 12, PeriodKind.HALF: 6, PeriodKind.QUARTER: 3, PeriodKind.MONTH: 1}
+
+
+# --- Scoping --------------------------------------------------------------------------------------
+
+
+def chains_visible_to(user, *, staff: bool | None = None) -> QuerySet[IndustryChain]:
+    """The chains whose dashboard, map and firms `user` may open; every dashboard page starts
+    here. `staff` may pass an `is_park_staff` answer the caller already has."""
+    if not (user.is_authenticated and user.is_active):
+        return IndustryChain.objects.none()
+    if staff is None:
+        staff = is_park_staff(user)
+    if staff:
+        return IndustryChain.objects.all()
+    return IndustryChain.objects.filter(chief=user)
+
+
+def enterprises_visible_to(user, *, staff: bool | None = None) -> QuerySet[Enterprise]:
+    """Firms whose profile `user` may open: all for park staff, a chief's chains' members."""
+    if not (user.is_authenticated and user.is_active):
+        return Enterprise.objects.none()
+    if staff is None:
+        staff = is_park_staff(user)
+    if staff:
+        return Enterprise.objects.all()
+    # A subquery, not a join: a firm in two of the chief's chains appears once, without DISTINCT.
+    members = ChainMembership.objects.filter(chain__chief=user).values("enterprise")
+    return Enterprise.objects.filter(pk__in=members)
+
+
+# --- Small helpers --------------------------------------------------------------------------------
+
+
+def month_starts(today: date, count: int = RATE_MONTHS) -> list[date]:
+    """The first days of the last `count` months, oldest first, the current month last."""
+    months = []
+    year, month = today.year, today.month
+    for _i in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months[::-1]
+
+
+def _window_start(months: list[date]) -> datetime:
+    first = months[0]
+    return timezone.make_aware(datetime(first.year, first.month, 1))
+
+
+def _as_date(value) -> date:
+    # TruncMonth returns a datetime in the current time zone on PostgreSQL, a date on SQLite.
+    return value.date() if isinstance(value, datetime) else value
+
+
+def bucket_of(investment: Decimal) -> str:
+    return SignedProject.bucket_for(investment)
+
+
+def _bucket_expression() -> Case:
+    return Case(
+        *(When(investment__gte=threshold, then=Value(bucket)) for threshold, bucket in BUCKETS),
+        default=Value(SignedProject.SizeBucket.BELOW),
+    )
+
+
+def period_sort_key(indicator: ChainIndicator) -> tuple[int, int, int]:
+    """Chronological by the end of the period; at the same end the longer period comes last
+    (H1 after Q2), so that the latest figure is the cumulative one the park reports."""
+    span = PERIOD_SPAN[indicator.period_kind]
+    end = span * indicator.period_index if indicator.period_kind != PeriodKind.YEAR else 12
+    return (indicator.year, end, span)
+
+
+@dataclass(frozen=True)
+class Tally:
+    key: str
+    label: str
+    count: int
+
+
+def _choice_counts(rows: dict[str, int], choices, *, skip: tuple = ()) -> list[Tally]:
+    """One entry per choice in the model's order, zeros included, so charts keep their axes."""
+    return [
+        Tally(key=value, label=str(label), count=rows.get(value, 0))
+        for value, label in choices
+        if value not in skip
+    ]
+
+
+# --- Sections -------------------------------------------------------------------------------------
+
+
+def _members(chain: IndustryChain | None) -> dict[str, Any]:
+    memberships = ChainMembership.objects.all() if chain is None else chain.memberships.all()
+    # One aggregate; DISTINCT because at park level a firm in two chains has two memberships.
+    counts = memberships.order_by().aggregate(
+        firms=Count("enterprise", distinct=True),
+        **{
+            role: Count("enterprise", filter=Q(role=role), distinct=True)
+            for role in ChainMembership.Role.values
+        },
+    )
+    return {
+        "by_role": _choice_counts(counts, ChainMembership.Role.choices),
+        "firms": counts["firms"],
+    }
+
+
+def _party(chain: IndustryChain | None) -> dict[str, int]:
+    organizations = PartyOrganization.objects.all()
+    if chain is not None:
+        organizations = organizations.filter(enterprise__in=chain.memberships.values("enterprise"))
+    totals = organizations.order_by().aggregate(
+        organizations=Count("pk"), members=Sum("member_count")
+    )
+    return {"organizations": totals["organizations"], "members": totals["members"] or 0}
+
+
+def _needs(needs: QuerySet[Need], now: datetime, *, per_chain: bool = False) -> dict[str, Any]:
+    """Needs by status, by category, open and overdue, in one grouped query (status × category
+    × overdue, and × chain for the park overview: one pass over the needs either way)."""
+    keys = ["status", "category", "late"] + (["chain"] if per_chain else [])
+    rows = (
+        needs.order_by()
+        .annotate(late=Case(When(overdue_q(now), then=Value(1)), default=Value(0)))
+        .values(*keys)
+        .annotate(n=Count("pk"))
+    )
+    by_status: dict[str, int] = defaultdict(int)
+    by_category: dict[str, int] = defaultdict(int)
+    chains: dict[int, dict[str, int]] = defaultdict(lambda: {"total": 0, "open": 0, "overdue": 0})
+    overdue = 0
+    for row in rows:
+        n = row["n"]
+        by_status[row["status"]] += n
+        by_category[row["category"]] += n
+        overdue += n if row["late"] else 0
+        if per_chain and row["chain"] is not None:
+            chain = chains[row["chain"]]
+            chain["total"] += n
+            chain["open"] += n if row["status"] in NEED_OPEN_STATUSES else 0
+            chain["overdue"] += n if row["late"] else 0
+    result = {
+        "by_status": _choice_counts(by_status, NeedStatus.choices, skip=(NeedStatus.DRAFT,)),
+        "by_category": _choice_counts(by_category, NeedCategory.choices),
+        "total": sum(by_status.values()),
+        "open": sum(n for status, n in by_status.items() if status in NEED_OPEN_STATUSES),
+        "closed": by_status.get(NeedStatus.CLOSED, 0),
+        "overdue": overdue,
+    }
+    if per_chain:
+        result["per_chain"] = dict(chains)
+    return result
+
+
+@dataclass(frozen=True)
+class MonthRates:
+    month: date
+    dispatched: int
+    on_time_sign: Rate
+    on_time_resolve: Rate
+    satisfaction: Rate
+
+
+def _rates(needs: QuerySet[Need], months: list[date], now: datetime) -> dict[str, Any]:
+    """The needs KPIs per month of dispatch (one grouped query with the KPI module's counts)."""
+    counts = kpis._counts(now)  # the KPI module's definitions, so both pages agree
+    rows = {
+        _as_date(row["month"]): row
+        for row in needs.filter(dispatched_at__gte=_window_start(months))
+        .order_by()
+        .annotate(month=TruncMonth("dispatched_at"))
+        .values("month")
+        .annotate(**counts)
+    }
+    result = []
+    for month in months:
+        row = rows.get(month)
+        if row is None:
+            result.append(MonthRates(month, 0, Rate(0, 0), Rate(0, 0), Rate(0, 0)))
+            continue
+        result.append(
+            MonthRates(
+                month=month,
+                dispatched=row["dispatched"],
+                on_time_sign=Rate(row["sign_on_time"], row["sign_total"]),
+                on_time_resolve=Rate(row["resolve_on_time"], row["resolve_total"]),
+                satisfaction=Rate(row["satisfied"], row["rated"]),
+            )
+        )
+
+    def total(attr: str) -> Rate:
+        rates = [getattr(month, attr) for month in result]
+        return Rate(sum(r.numerator for r in rates), sum(r.denominator for r in rates))
+
+    return {
+        "months": result,
+        "on_time_sign": total("on_time_sign"),
+        "on_time_resolve": total("on_time_resolve"),
+        "satisfaction": total("satisfaction"),
+        "below_floor": (
+            total("satisfaction").value is not None
+            and total("satisfaction").value < kpis.SATISFACTION_FLOOR
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class MonthMeetings:
+    month: date
+    held: int
+    invited: int
+    attended: int
+
+    @property
+    def attendance(self) -> Rate:
+        return Rate(self.attended, self.invited)
+
+
+def _meetings(chain: IndustryChain | None, months: list[date]) -> dict[str, Any]:
+    """Meetings held per month, and attendance: check-ins over invitations not declined."""
+    events = Event.objects.filter(status=EventStatus.HELD, starts_at__gte=_window_start(months))
+    if chain is not None:
+        events = events.filter(pk__in=chain.events.values("pk"))
+    expected = ~Q(invitations__rsvp=Rsvp.DECLINED)
+    rows = {
+        _as_date(row["month"]): row
+        for row in events.order_by()
+        .annotate(month=TruncMonth("starts_at"))
+        .values("month")
+        .annotate(
+            held=Count("pk", distinct=True),
+            invited=Count("invitations", filter=expected),
+            attended=Count("invitations", filter=Q(invitations__checked_in_at__isnull=False)),
+        )
+    }
+    result = [
+        MonthMeetings(
+            month=month,
+            held=rows[month]["held"] if month in rows else 0,
+            invited=rows[month]["invited"] if month in rows else 0,
+            attended=rows[month]["attended"] if month in rows else 0,
+        )
+        for month in months
+    ]
+    invited = sum(m.invited for m in result)
+    attended = sum(m.attended for m in result)
+    return {
+        "months": result,
+        "held": sum(m.held for m in result),
+        "attendance": Rate(attended, invited),
+    }
+
+
+def _action_items(chain: IndustryChain | None) -> dict[str, Any]:
+    items = ActionItem.objects.all()
+    if chain is not None:
+        items = items.filter(pk__in=chain.action_items.values("pk"))
+    grouped = items.order_by().values("status").annotate(n=Count("pk"))
+    rows = dict(grouped.values_list("status", "n"))
+    by_status = _choice_counts(rows, ActionItemStatus.choices)
+    return {
+        "by_status": by_status,
+        "total": sum(row.count for row in by_status),
+        "done": rows.get(ActionItemStatus.DONE, 0),
+    }
+
+
+def _indicators(indicators: list[ChainIndicator]) -> dict[str, Any]:
+    """The chain's figures (a handful of rows per chain and year): the latest period with an
+    output value is the headline; the chart follows the periods of the headline's kind."""
+    rows = sorted(indicators, key=period_sort_key)
+    with_output = [row for row in rows if row.output_value is not None]
+    latest = with_output[-1] if with_output else None
+    kind = latest.period_kind if latest else None
+    return {
+        "rows": rows[::-1],  # newest first in the table
+        "latest": latest,
+        "series_kind": kind,
+        "series_kind_label": PeriodKind(kind).label if kind else "",
+        "series": [row for row in rows if row.period_kind == kind],
+    }
+
+
+@dataclass(frozen=True)
+class Bucket:
+    key: str
+    label: str
+    count: int
+    investment: Decimal
+
+
+def _projects(projects: QuerySet[SignedProject]) -> dict[str, Any]:
+    rows = (
+        projects.order_by()
+        .annotate(bucket=_bucket_expression(), year=ExtractYear("signed_on"))
+        .values("year", "bucket")
+        .annotate(n=Count("pk"), amount=Sum("investment"))
+    )
+    per_year: dict[int, dict[str, tuple[int, Decimal]]] = defaultdict(dict)
+    for row in rows:
+        per_year[row["year"]][row["bucket"]] = (row["n"], row["amount"] or Decimal(0))
+
+    def buckets(found: dict[str, tuple[int, Decimal]]) -> list[Bucket]:
+        return [
+            Bucket(value, str(label), *found.get(value, (0, Decimal(0))))
+            for value, label in SignedProject.SizeBucket.choices
+        ]
+
+    years = [
+        {
+            "year": year,
+            "buckets": buckets(per_year[year]),
+            "count": sum(n for n, _amount in per_year[year].values()),
+            "investment": sum((amount for _n, amount in per_year[year].values()), Decimal(0)),
+        }
+        for year in sorted(per_year, reverse=True)
+    ]
+    overall: dict[str, tuple[int, Decimal]] = {}
+    for found in per_year.values():
+        for bucket, (n, amount) in found.items():
+            count, total = overall.get(bucket, (0, Decimal(0)))
+            overall[bucket] = (count + n, total + amount)
+    return {
+        "years": years,
+        "chart_years": years[:PROJECT_YEARS][::-1],
+        "buckets": buckets(overall),
+        "count": sum(year["count"] for year in years),
+        "investment": sum((year["investment"] for year in years), Decimal(0)),
+    }
+
+
+# --- The two dashboards ---------------------------------------------------------------------------
+
+
+def chain_dashboard(chain: IndustryChain, *, now: datetime | None = None) -> dict[str, Any]:
+    """All the numbers of one chain's dashboard, in nine queries whatever the chain's size."""
+    now = now or timezone.now()
+    months = month_starts(timezone.localdate(now))
+    needs = Need.objects.filter(chain=chain).exclude(status=NeedStatus.DRAFT)
+    return {
+        "chain": chain,
+        "months": months,
+        "members": _members(chain),
+        "party": _party(chain),
+        "needs": _needs(needs, now),
+        "rates": _rates(needs, months, now),
+        "meetings": _meetings(chain, months),
+        "action_items": _action_items(chain),
+        "indicators": _indicators(list(chain.indicators.all())),
+        "projects": _projects(chain.signed_projects.all()),
+    }
+
+
+def _count_per_chain(queryset: QuerySet, chain_field: str, aggregate) -> Subquery:
+    return Subquery(
+        queryset.filter(**{chain_field: OuterRef("pk")})
+        .order_by()
+        .values(chain_field)
+        .annotate(value=aggregate)
+        .values("value")
+    )
+
+
+def _chain_rows(needs_per_chain: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
+    """One comparison row per chain: firms, party organizations, needs, latest figures."""
+    member_count = _count_per_chain(ChainMembership.objects.all(), "chain", Count("pk"))
+    chains = list(IndustryChain.objects.annotate(firms=Coalesce(member_count, 0)))
+    # One pass over memberships × party organizations (a correlated subquery per chain would
+    # scan the organizations once per chain when the planner misjudges their number).
+    party = {
+        row["enterprise__memberships__chain"]: row
+        for row in PartyOrganization.objects.filter(enterprise__memberships__isnull=False)
+        .order_by()
+        .values("enterprise__memberships__chain")
+        .annotate(organizations=Count("pk"), members=Sum("member_count"))
+    }
+    indicators: dict[int, list[ChainIndicator]] = defaultdict(list)
+    for indicator in ChainIndicator.objects.all():
+        indicators[indicator.chain_id].append(indicator)
+    rows = []
+    for chain in chains:
+        need_row = needs_per_chain.get(chain.pk, {})
+        party_row = party.get(chain.pk, {})
+        rows.append(
+            {
+                "chain": chain,
+                "firms": chain.firms,
+                "organizations": party_row.get("organizations", 0),
+                "party_members": party_row.get("members") or 0,
+                "needs": need_row.get("total", 0),
+                "open": need_row.get("open", 0),
+                "overdue": need_row.get("overdue", 0),
+                "latest": _indicators(indicators.get(chain.pk, []))["latest"],
+            }
+        )
+    return rows
+
+
+def park_overview(*, now: datetime | None = None) -> dict[str, Any]:
+    """The park overview: the same sections over every chain, and a row per chain."""
+    now = now or timezone.now()
+    months = month_starts(timezone.localdate(now))
+    needs = Need.objects.exclude(status=NeedStatus.DRAFT)
+    need_counts = _needs(needs, now, per_chain=True)
+    return {
+        "chains": _chain_rows(need_counts.pop("per_chain")),
+        "months": months,
+        "members": _members(None),
+        "party": _party(None),
+        "needs": need_counts,
+        "rates": _rates(needs, months, now),
+        "meetings": _meetings(None, months),
+        "action_items": _action_items(None),
+        "projects": _projects(SignedProject.objects.all()),
+    }
+
+
+# --- Firm profile -------------------------------------------------------------------------------
+
+
+def firm_profile(firm: Enterprise, *, needs: QuerySet[Need], now: datetime | None = None) -> dict:
+    """A firm's read-only profile: party organizations, chains, supply links and the counts of
+    the needs the viewer may see (`needs` is already scoped to the viewer)."""
+    now = now or timezone.now()
+    counts = needs.filter(enterprise=firm).aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=Q(status__in=NEED_OPEN_STATUSES)),
+        overdue=Count("pk", filter=overdue_q(now)),
+        closed=Count("pk", filter=Q(status=NeedStatus.CLOSED)),
+    )
+    return {
+        "firm": firm,
+        "organizations": list(firm.party_organizations.order_by("name")),
+        "memberships": list(
+            firm.memberships.select_related("chain").order_by("chain__order", "chain__code")
+        ),
+        "supplies": list(
+            firm.supplies.select_related("customer").order_by("customer__name", "products")
+        ),
+        "supplied_by": list(
+            firm.supplied_by.select_related("supplier").order_by("supplier__name", "products")
+        ),
+        "needs": counts,
+    }
+
+
+def chain_map(chain: IndustryChain) -> dict[str, Any]:
+    """The chain's member firms and the supply links between them (both ends in the chain)."""
+    role_order = Case(
+        When(role=ChainMembership.Role.LEADER, then=Value(0)),
+        When(role=ChainMembership.Role.CORE_SUPPLIER, then=Value(1)),
+        default=Value(2),
+    )
+    memberships = list(
+        chain.memberships.select_related("enterprise").order_by(role_order, "enterprise__name")
+    )
+    members = chain.memberships.values("enterprise")
+    links = list(
+        SupplyLink.objects.filter(supplier__in=members, customer__in=members)
+        .select_related("supplier", "customer")
+        .order_by("customer__name", "supplier__name", "products")
+    )
+    return {"memberships": memberships, "links": links}

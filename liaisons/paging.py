@@ -1,0 +1,289 @@
+"""Pagination that costs the same on page 1 and page 1,000, at one park's volume and a province's.
+
+Two kinds (issue 6):
+
+- **Keyset pages** (`keyset_page`) for lists read from the top — the staff inbox's sections, the
+  liaison's queue, the escalations on the supervision page. The page after (or before) a row is
+  `WHERE (key, pk) > (value, pk) ORDER BY key, pk LIMIT n + 1`, served by an index on (key, pk):
+  no OFFSET, no COUNT. The cursor in the query string (`?after=…` / `?before=…`) is two plain
+  integers, `<microseconds since the epoch or n for NULL>.<pk>`; anything else — tampered,
+  truncated, too long — is ignored and the first page is shown (never a 500). A cursor only
+  positions inside the already scoped queryset, so a forged one can show nothing out of scope.
+- **Numbered pages with a bounded count** (`numbered_page`) for the needs list, where people
+  expect page numbers and the issue benchmarks "page 1,000". The count stops at `COUNT_CAP`
+  (`SELECT count(*) FROM (… LIMIT 10001)`: shown as "10,000+"), the page is an OFFSET on the
+  ordering index, and whether a next page exists is read from one extra row. OFFSET costs
+  grow with the page number, not with the table: page 1,000 reads 25,000 index entries at ×1
+  and at ×100 alike. Page numbers above `MAX_PAGE` go to the last allowed page.
+
+`bounded_count` is the same capped COUNT for badges.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import F, Q, QuerySet
+from django.http import QueryDict
+
+COUNT_CAP = 10_000
+MAX_PAGE = 2_000
+PER_PAGE = 25
+_CURSOR = re.compile(r"^(n|-?[0-9]{1,20})\.([0-9]{1,18})$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class BoundedCount:
+    """A COUNT that stopped at `cap`: `value` is exact unless `capped`."""
+
+    value: int
+    capped: bool
+
+    def __int__(self) -> int:
+        return self.value
+
+    def __bool__(self) -> bool:
+        return self.value > 0
+
+
+def bounded_count(queryset: QuerySet, cap: int | None = None) -> BoundedCount:
+    """`min(count, cap)` in one query that reads at most `cap + 1` rows."""
+    cap = COUNT_CAP if cap is None else cap
+    value = queryset.order_by()[: cap + 1].count()
+    return BoundedCount(min(value, cap), value > cap)
+
+
+# --- Keyset pages -----------------------------------------------------------------------------
+
+
+def encode_cursor(value: datetime | None, pk: int) -> str:
+    if value is None:
+        return f"n.{pk}"
+    delta = value - _EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return f"{micros}.{pk}"
+
+
+def decode_cursor(raw: str | None) -> tuple[datetime | None, int] | None:
+    """(value, pk), or None for anything that is not a cursor this module wrote."""
+    if not raw or len(raw) > 40:
+        return None
+    match = _CURSOR.match(raw)
+    if match is None:
+        return None
+    micros, pk = match.groups()
+    try:
+        value = None if micros == "n" else _EPOCH + timedelta(microseconds=int(micros))
+    except OverflowError:
+        return None
+    return value, int(pk)
+
+
+@dataclass
+class KeysetPage:
+    object_list: list
+    has_next: bool = False
+    has_previous: bool = False
+    next_query: str = ""
+    previous_query: str = ""
+    first_query: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def __bool__(self) -> bool:
+        return bool(self.object_list)
+
+
+def _beyond(key: str, value: datetime | None, pk: int, *, forward: bool, nullable: bool) -> Q:
+    """Rows after (value, pk) in the order `key ASC NULLS LAST, pk ASC` when `forward`, or
+    before it (the same order read backwards) otherwise. Descending orders swap `forward`."""
+    if value is None:
+        # NULLs come last: after a NULL only NULLs with a larger pk; before it every non-NULL.
+        if forward:
+            return Q(**{f"{key}__isnull": True, "pk__gt": pk})
+        return Q(**{f"{key}__isnull": False}) | Q(**{f"{key}__isnull": True, "pk__lt": pk})
+    strict, loose, pk_op = ("gt", "gte", "gt") if forward else ("lt", "lte", "lt")
+    # `key >= value` first: it is the index range; the OR only decides ties.
+    q = Q(**{f"{key}__{loose}": value}) & (
+        Q(**{f"{key}__{strict}": value}) | Q(**{f"pk__{pk_op}": pk})
+    )
+    if forward and nullable:
+        q |= Q(**{f"{key}__isnull": True})
+    return q
+
+
+def _order(key: str, *, ascending: bool, nullable: bool) -> list:
+    if ascending:
+        expr = F(key).asc(nulls_last=True) if nullable else F(key).asc()
+        return [expr, F("pk").asc()]
+    expr = F(key).desc(nulls_first=True) if nullable else F(key).desc()
+    return [expr, F("pk").desc()]
+
+
+def keyset_page(
+    queryset: QuerySet,
+    query: QueryDict,
+    *,
+    key: str,
+    descending: bool = False,
+    nullable: bool = False,
+    per_page: int = PER_PAGE,
+    prefix: str = "",
+) -> KeysetPage:
+    """One page of `queryset` ordered by (`key`, pk) — ascending, NULLs last, unless
+    `descending` (then NULLs first, i.e. the ascending order reversed) — positioned by the
+    `<prefix>after` / `<prefix>before` cursor in `query`. `key` must be a datetime field or
+    annotation; `nullable` when it may be NULL. Two pages on one screen use two prefixes."""
+    after_param, before_param = f"{prefix}after", f"{prefix}before"
+    after = decode_cursor(query.get(after_param))
+    before = None if after else decode_cursor(query.get(before_param))
+    backwards = before is not None
+    # Reading forwards in a descending list is reading the ascending order backwards.
+    ascending = descending == backwards
+    rows = queryset.order_by(*_order(key, ascending=ascending, nullable=nullable))
+    position = after or before
+    if position is not None:
+        rows = rows.filter(_beyond(key, *position, forward=ascending, nullable=nullable))
+    rows = list(rows[: per_page + 1])
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards:
+        rows.reverse()
+    page = KeysetPage(
+        object_list=rows,
+        has_next=more if not backwards else True,
+        has_previous=(more if backwards else position is not None),
+    )
+    if not rows:
+        # A cursor past the end (or a forged one): nothing to move from.
+        page.has_next = page.has_previous = False
+        if position is not None:
+            return keyset_page(
+                queryset,
+                _without(query, after_param, before_param),
+                key=key,
+                descending=descending,
+                nullable=nullable,
+                per_page=per_page,
+                prefix=prefix,
+            )
+    base = _without(query, after_param, before_param)
+    page.first_query = base.urlencode()
+    if rows:
+        last, first = rows[-1], rows[0]
+        page.next_query = _with(base, after_param, encode_cursor(getattr(last, key), last.pk))
+        page.previous_query = _with(
+            base, before_param, encode_cursor(getattr(first, key), first.pk)
+        )
+    return page
+
+
+def _without(query: QueryDict, *names: str) -> QueryDict:
+    copy = query.copy()
+    for name in names:
+        copy.pop(name, None)
+    return copy
+
+
+def _with(query: QueryDict, name: str, value: str) -> str:
+    copy = query.copy()
+    copy[name] = value
+    return copy.urlencode()
+
+
+# --- Numbered pages with a bounded count ------------------------------------------------------
+
+
+@dataclass
+class NumberedPage:
+    object_list: list
+    number: int
+    count: BoundedCount
+    per_page: int
+    has_next: bool
+    query: str = ""  # the other query parameters, for the links
+    query_items: list[tuple[str, str]] = field(default_factory=list)  # … for the page form
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def num_pages(self) -> int | None:
+        """Known only when the count was not capped."""
+        if self.count.capped:
+            return None
+        return max(1, -(-self.count.value // self.per_page))
+
+    @property
+    def max_page(self) -> int:
+        return self.num_pages or MAX_PAGE
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def page_number(raw: str | None) -> int:
+    """The requested page: junk, zero or negative numbers are page 1."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= 9:
+        return max(1, int(raw))
+    return 1
+
+
+def numbered_page(
+    queryset: QuerySet,
+    query: QueryDict,
+    *,
+    per_page: int = PER_PAGE,
+    param: str = "page",
+    cap: int | None = None,
+) -> NumberedPage:
+    """Page `?page=N` of `queryset` (already ordered, ending in a unique key) with a count
+    bounded by `cap`. Two queries: the capped count and the page (+1 row to see a next one)."""
+    count = bounded_count(queryset, cap)
+    max_page = MAX_PAGE
+    number = min(page_number(query.get(param)), max_page)
+    if not count.capped:
+        number = min(number, max(1, -(-count.value // per_page)))
+    offset = (number - 1) * per_page
+    rows = list(queryset[offset : offset + per_page + 1])
+    if not rows and number > 1:
+        # Past the end of a list longer than the cap: back to the first page.
+        number, rows = 1, list(queryset[: per_page + 1])
+    rest = _without(query, param)
+    return NumberedPage(
+        object_list=rows[:per_page],
+        number=number,
+        count=count,
+        per_page=per_page,
+        has_next=len(rows) > per_page and number < max_page,
+        query=rest.urlencode(),
+        query_items=[(name, value) for name, values in rest.lists() for value in values],
+    )

@@ -1,0 +1,594 @@
+"""The action items pages (/projects/). Thin: scope → form → service → message + redirect.
+
+Every page gets its items from `action_items_visible_to` (liaisons.selectors); an item outside a
+person's scope, or a page their role does not have, answers 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from alliance.roles import is_park_staff
+from alliance.xlsx import Sheet, xlsx_response
+from chains.models import IndustryChain
+from liaisons.action_item_forms import (
+    ActionItemFilterForm,
+    ActionItemForm,
+    FromNeedForm,
+    MilestoneForm,
+    ProgressForm,
+    StatusForm,
+)
+from liaisons.exceptions import ActionItemError
+from liaisons.models import (
+    ACTION_ITEM_TRANSITIONS,
+    ActionItem,
+    ActionItemKind,
+    ActionItemMilestone,
+    ActionItemParticipant,
+    ActionItemProgress,
+    ActionItemStatus,
+    Need,
+)
+from liaisons.selectors import action_items_visible_to, needs_visible_to
+from liaisons.services import action_items as services
+from liaisons.services.matchmaking import MATCHMAKING_CATEGORIES, suggest_partners
+
+PROJECTS_PER_PAGE = 25
+HISTORY_ROWS = 100
+NEED_PANEL_ROWS = 20
+DUE_DAYS_DEFAULT = 60
+
+
+# --- Scoping ---------------------------------------------------------------------------------
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    # The same attribute the navbar's template tag reads: one staff query per request.
+    cached = getattr(request, "_portal_is_park_staff", None)
+    if cached is None:
+        cached = request._portal_is_park_staff = is_park_staff(request.user)
+    return cached
+
+
+def _visible(request: HttpRequest) -> QuerySet[ActionItem]:
+    return action_items_visible_to(request.user, staff=_is_staff(request))
+
+
+@dataclass(frozen=True)
+class ItemAccess:
+    staff: bool
+    manage: bool  # edit, move, milestones
+    report: bool  # progress reports
+
+
+def _get_item(request: HttpRequest, pk: int) -> tuple[ActionItem, ItemAccess]:
+    item = (
+        _visible(request)
+        .select_related("owner", "origin_need__enterprise", "origin_need__chain", "decision__event")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    staff = _is_staff(request)
+    manage = services.can_manage(request.user, item, staff=staff)
+    report = manage or services.can_report(request.user, item, staff=staff)
+    return item, ItemAccess(staff=staff, manage=manage, report=report)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise Http404
+
+
+# --- The list and its export -----------------------------------------------------------------
+
+
+def _latest_percent() -> Subquery:
+    return Subquery(
+        ActionItemProgress.objects.filter(action_item=OuterRef("pk"), percent__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values("percent")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def filtered_items(request: HttpRequest, filters: ActionItemFilterForm) -> QuerySet[ActionItem]:
+    """The visible items narrowed by the list's filters, open ones first, nearest due first."""
+    today = timezone.localdate()
+    items = _visible(request)
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["status"] == "open":
+            items = items.filter(status__in=services.OPEN_STATUSES)
+        elif data["status"]:
+            items = items.filter(status=data["status"])
+        if data["kind"]:
+            items = items.filter(kind=data["kind"])
+        if data["chain"]:
+            items = items.filter(
+                pk__in=ActionItem.chains.through.objects.filter(industrychain=data["chain"]).values(
+                    "actionitem"
+                )
+            )
+        if data["overdue"]:
+            items = items.filter(services.overdue_q(today))
+        if data["mine"]:
+            items = items.filter(owner=request.user)
+        if data["q"].strip():
+            text = data["q"].strip()
+            firms = ActionItemParticipant.objects.filter(enterprise__name__icontains=text)
+            items = items.filter(
+                Q(title__icontains=text)
+                | Q(description__icontains=text)
+                | Q(pk__in=firms.values("action_item"))
+            )
+    return items.annotate(
+        is_closed=Case(
+            When(status__in=services.CLOSED_STATUSES, then=1),
+            default=0,
+            output_field=IntegerField(),
+        ),
+        latest_percent=_latest_percent(),
+    ).order_by("is_closed", F("due_date").asc(nulls_last=True), "-pk")
+
+
+def _participants_prefetch() -> Prefetch:
+    return Prefetch(
+        "participants",
+        queryset=ActionItemParticipant.objects.select_related("enterprise").order_by(
+            "role", "enterprise__name"
+        ),
+    )
+
+
+def _chains_prefetch() -> Prefetch:
+    return Prefetch("chains", queryset=IndustryChain.objects.order_by("order", "code"))
+
+
+@login_required
+@require_GET
+def project_list(request: HttpRequest) -> HttpResponse:
+    filters = ActionItemFilterForm(request.GET or None)
+    items = (
+        filtered_items(request, filters)
+        .select_related("owner", "origin_need", "decision__event")
+        .prefetch_related(_chains_prefetch(), _participants_prefetch())
+    )
+    page = Paginator(items, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "liaisons/projects/project_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "is_staff": _is_staff(request),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _export_rows(items: QuerySet[ActionItem], today: date):
+    yes, no = _("yes"), _("no")
+    for item in items.iterator(chunk_size=2000):
+        participants = list(item.participants.all())
+        lead = [p.enterprise.name for p in participants if p.role == "lead"]
+        partners = [p.enterprise.name for p in participants if p.role != "lead"]
+        overdue = item.status in services.OPEN_STATUSES and item.due_date and item.due_date < today
+        yield (
+            item.pk,
+            item.title,
+            item.get_kind_display(),
+            item.get_status_display(),
+            yes if overdue else no,
+            item.owner.get_full_name() if item.owner_id else "",
+            item.due_date,
+            "、".join(chain.name for chain in item.chains.all()),
+            "、".join(lead),
+            "、".join(partners),
+            item.origin_need.number if item.origin_need_id else "",
+            item.latest_percent,
+            item.outcome,
+            item.outcome_amount,
+            timezone.localtime(item.created_at),
+        )
+
+
+@login_required
+@require_GET
+def project_export(request: HttpRequest) -> HttpResponse:
+    """The list as .xlsx with the filters applied, streamed (memory does not grow with rows)."""
+    filters = ActionItemFilterForm(request.GET or None)
+    items = (
+        filtered_items(request, filters)
+        .select_related("owner", "origin_need")
+        .prefetch_related(_chains_prefetch(), _participants_prefetch())
+    )
+    headers = [
+        _("No."),
+        _("Title"),
+        _("Type"),
+        _("Status"),
+        _("Overdue"),
+        _("Owner"),
+        _("Due date"),
+        _("Industry chains"),
+        _("Lead enterprise"),
+        _("Partner enterprises"),
+        _("Origin need"),
+        _("Latest progress (%)"),
+        _("Outcome"),
+        _("Outcome amount (100 million yuan)"),
+        _("Created at"),
+    ]
+    sheet = Sheet(
+        title=_("Action items"),
+        headers=headers,
+        rows=_export_rows(items, timezone.localdate()),
+        widths=[8, 40, 14, 10, 8, 10, 12, 18, 28, 40, 16, 10, 40, 14, 18],
+    )
+    filename = f"action-items-{timezone.localdate():%Y%m%d}.xlsx"
+    return xlsx_response(filename, sheet)
+
+
+# --- One item --------------------------------------------------------------------------------
+
+
+def _history(item: ActionItem) -> list[dict]:
+    """The status log from simple-history: creation, every status move (with its reason) and
+    other edits, newest first."""
+    records = list(
+        item.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            :HISTORY_ROWS
+        ]
+    )
+    rows = []
+    for index, record in enumerate(records):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        row = {
+            "when": record.history_date,
+            "who": record.history_user.get_full_name() if record.history_user else "",
+            "reason": record.history_change_reason or "",
+            "from": None,
+            "to": None,
+        }
+        if record.history_type == "+":
+            row["what"] = _("Created")
+            row["to"] = ActionItemStatus(record.status).label
+        elif previous is not None and previous.status != record.status:
+            row["what"] = _("Status changed")
+            row["from"] = ActionItemStatus(previous.status).label
+            row["to"] = ActionItemStatus(record.status).label
+        else:
+            row["what"] = _("Edited")
+            if row["reason"] == row["what"]:
+                row["reason"] = ""
+        rows.append(row)
+    return rows
+
+
+def _status_forms(item: ActionItem) -> list[tuple[str, str, StatusForm]]:
+    labels = {
+        ActionItemStatus.IN_PROGRESS: _("Start"),
+        ActionItemStatus.DONE: _("Mark done"),
+        ActionItemStatus.CANCELLED: _("Cancel the item"),
+    }
+    order = [ActionItemStatus.IN_PROGRESS, ActionItemStatus.DONE, ActionItemStatus.CANCELLED]
+    allowed = ACTION_ITEM_TRANSITIONS[item.status]
+    return [
+        (status, labels[status], StatusForm(initial={"status": status, "expected": item.status}))
+        for status in order
+        if status in allowed
+    ]
+
+
+@login_required
+@require_GET
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item, access = _get_item(request, pk)
+    need = item.origin_need
+    # Staff see every need but drafts, and a draft never becomes an item.
+    need_visible = need is not None and (
+        access.staff or needs_visible_to(request.user).filter(pk=need.pk).only("pk").exists()
+    )
+    resources = (
+        list(need.resources.select_related("department").order_by("title")) if need_visible else []
+    )
+    is_open = item.status in services.OPEN_STATUSES
+    context = {
+        "item": item,
+        "access": access,
+        "is_open": is_open,
+        "overdue": is_open and item.due_date is not None and item.due_date < timezone.localdate(),
+        "participants": list(
+            ActionItemParticipant.objects.filter(action_item=item)
+            .select_related("enterprise")
+            .order_by("role", "enterprise__name")
+        ),
+        "chains": list(item.chains.order_by("order", "code")),
+        "milestones": list(item.milestones.order_by("due_on", "pk")),
+        "progress": list(
+            item.progress_reports.select_related("author").order_by("-created_at", "-pk")
+        ),
+        "history": _history(item),
+        "need": need if need_visible else None,
+        "has_hidden_need": need is not None and not need_visible,
+        "resources": resources,
+        "decision": getattr(item, "decision", None),
+        "status_forms": _status_forms(item) if access.manage and is_open else [],
+        "milestone_form": MilestoneForm() if access.manage and is_open else None,
+        "progress_form": ProgressForm() if access.report and is_open else None,
+    }
+    return render(request, "liaisons/projects/project_detail.html", context)
+
+
+def _form_values(data: dict) -> dict:
+    return {
+        "kind": data["kind"],
+        "title": data["title"],
+        "description": data["description"],
+        "chains": data["chains"],
+        "owner": data["owner"],
+        "due_date": data["due_date"],
+        "lead": data["lead"],
+        "partners": data["partners"],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_create(request: HttpRequest) -> HttpResponse:
+    _require(_is_staff(request))
+    form = ActionItemForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = services.action_item_create(
+                actor=request.user, **_form_values(form.cleaned_data)
+            )
+        except ActionItemError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The action item was created."))
+            return redirect("projects:project-detail", pk=item.pk)
+    return render(request, "liaisons/projects/project_form.html", {"form": form, "item": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item, access = _get_item(request, pk)
+    _require(access.manage)
+    if item.status not in services.OPEN_STATUSES:
+        messages.error(request, _("A done or cancelled action item can no longer be edited."))
+        return redirect("projects:project-detail", pk=item.pk)
+    participants = list(ActionItemParticipant.objects.filter(action_item=item))
+    initial = {
+        "kind": item.kind,
+        "title": item.title,
+        "description": item.description,
+        "chains": list(item.chains.values_list("pk", flat=True)),
+        "owner": item.owner_id,
+        "due_date": item.due_date,
+        "lead": next((p.enterprise_id for p in participants if p.role == "lead"), None),
+        "partners": [p.enterprise_id for p in participants if p.role != "lead"],
+    }
+    form = ActionItemForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_item_update(
+                item=item, actor=request.user, **_form_values(form.cleaned_data)
+            )
+        except ActionItemError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The action item was saved."))
+            return redirect("projects:project-detail", pk=item.pk)
+    return render(request, "liaisons/projects/project_form.html", {"form": form, "item": item})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_from_need(request: HttpRequest, need_pk: int) -> HttpResponse:
+    """'This need becomes a project' (staff or the need's liaison); ?partner=<firm> comes from
+    a matchmaking suggestion."""
+    need = get_object_or_404(
+        needs_visible_to(request.user).select_related("enterprise", "chain", "liaison__user"),
+        pk=need_pk,
+    )
+    _require(services.can_make_project_from(request.user, need, staff=_is_staff(request)))
+    partner = request.GET.get("partner", "")
+    initial = {
+        "title": need.title,
+        "description": need.description,
+        "owner": need.liaison.user_id if need.liaison_id else request.user.pk,
+        "due_date": timezone.localdate() + timedelta(days=DUE_DAYS_DEFAULT),
+        "partners": [int(partner)] if partner.isdigit() else [],
+    }
+    form = FromNeedForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.action_item_create_from_need(
+                need=need,
+                actor=request.user,
+                title=data["title"],
+                description=data["description"],
+                owner=data["owner"],
+                due_date=data["due_date"],
+                partners=data["partners"],
+            )
+        except ActionItemError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Need %(number)s is now the action item “%(title)s”.")
+                % {"number": need.number, "title": item.title},
+            )
+            return redirect("projects:project-detail", pk=item.pk)
+    return render(
+        request,
+        "liaisons/projects/project_from_need.html",
+        {
+            "form": form,
+            "need": need,
+            "kind_label": ActionItemKind(services.kind_for_need(need)).label,
+        },
+    )
+
+
+# --- POST-only actions -----------------------------------------------------------------------
+
+
+def _done(request: HttpRequest, item: ActionItem, error: ActionItemError | None, success: str):
+    if error is not None:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect("projects:project-detail", pk=item.pk)
+
+
+def _invalid(request: HttpRequest, item: ActionItem, form) -> HttpResponse:
+    problems = "；".join(str(message) for errors in form.errors.values() for message in errors)
+    messages.error(request, _("Please correct the input: %(problems)s") % {"problems": problems})
+    return redirect("projects:project-detail", pk=item.pk)
+
+
+@login_required
+@require_POST
+def project_status(request: HttpRequest, pk: int) -> HttpResponse:
+    item, access = _get_item(request, pk)
+    _require(access.manage)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, item, form)
+    data = form.cleaned_data
+    error = None
+    try:
+        item = services.action_item_move(
+            item=item,
+            actor=request.user,
+            to_status=data["status"],
+            reason=data["reason"],
+            outcome=data["outcome"],
+            outcome_amount=data["outcome_amount"],
+            expected_status=data["expected"],
+        )
+    except ActionItemError as caught:
+        error = caught
+    return _done(
+        request,
+        item,
+        error,
+        _("The action item is now “%(status)s”.") % {"status": item.get_status_display()},
+    )
+
+
+@login_required
+@require_POST
+def project_milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+    item, access = _get_item(request, pk)
+    _require(access.manage)
+    form = MilestoneForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, item, form)
+    error = None
+    try:
+        services.milestone_add(
+            item=item,
+            actor=request.user,
+            due_on=form.cleaned_data["due_on"],
+            text=form.cleaned_data["text"],
+        )
+    except ActionItemError as caught:
+        error = caught
+    return _done(request, item, error, _("The milestone was added."))
+
+
+@login_required
+@require_POST
+def project_milestone_done(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = get_object_or_404(
+        ActionItemMilestone.objects.filter(action_item__in=_visible(request)), pk=pk
+    )
+    item, access = _get_item(request, milestone.action_item_id)
+    _require(access.manage)
+    error = None
+    try:
+        services.milestone_complete(milestone=milestone, actor=request.user)
+    except ActionItemError as caught:
+        error = caught
+    return _done(request, item, error, _("The milestone is done."))
+
+
+@login_required
+@require_POST
+def project_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    item, access = _get_item(request, pk)
+    _require(access.report)
+    form = ProgressForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, item, form)
+    error = None
+    try:
+        services.progress_report(
+            item=item,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            percent=form.cleaned_data["percent"],
+        )
+    except ActionItemError as caught:
+        error = caught
+    return _done(request, item, error, _("The progress report was added."))
+
+
+# --- Panels on the need page -----------------------------------------------------------------
+
+
+def need_projects_panel(request: HttpRequest, need: Need, access) -> dict:
+    """Context of the two panels on a need's page: its action items (the trace from the need)
+    and, for staff, the matchmaking suggestions of its chain."""
+    staff = access.staff
+    items = list(
+        action_items_visible_to(request.user, staff=staff)
+        .filter(origin_need=need)
+        .select_related("owner")
+        .order_by("-created_at", "-pk")[:NEED_PANEL_ROWS]
+    )
+    can_make = need.status not in services.NOT_A_PROJECT and (staff or access.liaison)
+    suggestions = (
+        suggest_partners(need)
+        if staff and can_make and need.category in MATCHMAKING_CATEGORIES
+        else []
+    )
+    return {
+        "need_action_items": items,
+        "can_make_project": can_make,
+        "show_matchmaking": staff and need.category in MATCHMAKING_CATEGORIES,
+        "match_suggestions": suggestions,
+    }

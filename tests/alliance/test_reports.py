@@ -1,0 +1,709 @@
+"""The weekly report (周通报): figures checked against a hand-computed week, week boundaries in
+Beijing time, the snapshot and its beat task, the pages, the .xlsx and who sees what."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from alliance import reports
+from alliance.models import Notification, WeeklyReport
+from alliance.tasks import generate_weekly_report
+from liaisons.models import NeedCategory, NeedStatus, Satisfaction
+from tests import factories
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WEEK = date(2026, 11, 16)  # Monday; the week ends Monday 2026-11-23 00:00 Beijing time
+AFTER = datetime(2026, 11, 23, 7, 30, tzinfo=SHANGHAI)  # when beat publishes it
+
+pytestmark = pytest.mark.django_db
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A moment of November 2026, Beijing time."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def build_week() -> dict:
+    """Two chains, two departments with their heads, two liaisons, and these needs:
+
+    in the week (16–22 Nov):
+      N1 F1·L1 financing  closed Thu, signed and replied on time, 满意
+      N2 F1·L1 financing  closed Fri, signed and replied late, 基本满意, reopened once before
+      N3 F1·L1 hiring     in progress, resolve deadline Fri 18:00 passed → overdue at week end
+      N4 F2·L2 financing  reopened after 不满意 (replied Wed), to be signed again next week
+      N5 F2·L2 financing  submitted last week, closed Wed, on time, 满意
+      N6 F2    technology submitted Saturday, not dispatched (counts for chain and park only)
+      N7 F2·L2 permits    closed Thu, on time, 满意
+    outside it: X1 closed last week, X2 submitted next Monday, X3 a draft, X4 rejected last week.
+    """
+    heads = {
+        key: factories.UserFactory(username=key, full_name=name)
+        for key, name in (("h1", "局长甲"), ("h2", "局长乙"), ("c1", "链长甲"), ("c2", "链长乙"))
+    }
+    chain1 = factories.IndustryChainFactory(
+        code="nev", name="新能源汽车", chief=heads["c1"], order=1
+    )
+    chain2 = factories.IndustryChainFactory(
+        code="robotics", name="机器人", chief=heads["c2"], order=2
+    )
+    d1 = factories.DepartmentFactory(name="科学技术局", head=heads["h1"], order=1)
+    d2 = factories.DepartmentFactory(name="经济发展局", head=heads["h2"], order=2)
+    l1 = factories.LiaisonFactory(department=d1, user__username="l1", user__full_name="宋飞洋")
+    l2 = factories.LiaisonFactory(department=d2, user__username="l2", user__full_name="李专员")
+    f1 = factories.EnterpriseFactory(name="理想汽车常州基地", primary_chain=chain1)
+    f2 = factories.EnterpriseFactory(name="节卡机器人", primary_chain=chain2)
+
+    def need(firm, liaison, status, category, submitted, **fields):
+        values = {
+            "enterprise": firm,
+            "status": status,
+            "category": category,
+            "submitted_at": submitted,
+        }
+        if liaison is not None:
+            values.update(liaison=liaison, department=liaison.department)
+        return factories.NeedFactory(**{**values, **fields})
+
+    closed = NeedStatus.CLOSED
+    needs = {
+        "N1": need(
+            f1,
+            l1,
+            closed,
+            NeedCategory.FINANCING,
+            at(16, 9),
+            dispatched_at=at(16, 10),
+            sign_due=at(16, 14),
+            signed_at=at(16, 11),
+            resolve_due=at(19, 18),
+            replied_at=at(18, 10),
+            closed_at=at(19, 10),
+            satisfaction=Satisfaction.SATISFIED,
+        ),
+        "N2": need(
+            f1,
+            l1,
+            closed,
+            NeedCategory.FINANCING,
+            at(16, 9, 30),
+            dispatched_at=at(16, 10),
+            sign_due=at(16, 14),
+            signed_at=at(16, 16),
+            resolve_due=at(17, 18),
+            replied_at=at(18, 12),
+            closed_at=at(20, 10),
+            satisfaction=Satisfaction.BASICALLY,
+            reopen_count=1,
+        ),
+        "N3": need(
+            f1,
+            l1,
+            NeedStatus.IN_PROGRESS,
+            NeedCategory.HIRING,
+            at(17, 9),
+            dispatched_at=at(17, 10),
+            sign_due=at(17, 14),
+            signed_at=at(17, 11),
+            resolve_due=at(20, 18),
+        ),
+        "N4": need(
+            f2,
+            l2,
+            NeedStatus.REOPENED,
+            NeedCategory.FINANCING,
+            at(16, 10),
+            dispatched_at=at(16, 11),
+            sign_due=at(24, 12),
+            resolve_due=at(27, 18),
+            replied_at=at(18, 9),
+            satisfaction=Satisfaction.UNSATISFIED,
+            reopen_count=1,
+        ),
+        "N5": need(
+            f2,
+            l2,
+            closed,
+            NeedCategory.FINANCING,
+            at(11, 10),
+            dispatched_at=at(11, 11),
+            sign_due=at(11, 15),
+            signed_at=at(11, 12),
+            resolve_due=at(17, 18),
+            replied_at=at(17, 9),
+            closed_at=at(18, 10),
+            satisfaction=Satisfaction.SATISFIED,
+        ),
+        "N6": need(f2, None, NeedStatus.SUBMITTED, NeedCategory.TECHNOLOGY, at(21, 10)),
+        "N7": need(
+            f2,
+            l2,
+            closed,
+            NeedCategory.PERMITS,
+            at(16, 11),
+            dispatched_at=at(16, 12),
+            sign_due=at(16, 16),
+            signed_at=at(16, 13),
+            resolve_due=at(18, 18),
+            replied_at=at(18, 17),
+            closed_at=at(19, 9),
+            satisfaction=Satisfaction.SATISFIED,
+        ),
+        "X1": need(
+            f1,
+            l1,
+            closed,
+            NeedCategory.FINANCING,
+            at(9, 9),
+            dispatched_at=at(9, 10),
+            sign_due=at(9, 14),
+            signed_at=at(9, 11),
+            resolve_due=at(12, 18),
+            replied_at=at(12, 10),
+            closed_at=at(13, 10),
+            satisfaction=Satisfaction.UNSATISFIED,
+        ),
+        "X2": need(f1, None, NeedStatus.SUBMITTED, NeedCategory.HIRING, at(23, 8)),
+        "X3": need(f1, None, NeedStatus.DRAFT, NeedCategory.HIRING, None),
+        "X4": need(f2, None, NeedStatus.REJECTED, NeedCategory.OTHER, at(10, 9)),
+    }
+    return {
+        **heads,
+        "chain1": chain1,
+        "chain2": chain2,
+        "d1": d1,
+        "d2": d2,
+        "l1": l1,
+        "l2": l2,
+        "f1": f1,
+        "f2": f2,
+        "needs": needs,
+    }
+
+
+@pytest.fixture
+def week():
+    return build_week()
+
+
+def figures(**values) -> dict:
+    return {
+        "received": 0,
+        "closed": 0,
+        "open": 0,
+        "overdue": 0,
+        "sign_on_time": 0,
+        "sign_total": 0,
+        "resolve_on_time": 0,
+        "resolve_total": 0,
+        "satisfied": 0,
+        "rated": 0,
+        "reopened": 0,
+        **values,
+    }
+
+
+# Worked out by hand from build_week's docstring.
+SIDE1 = figures(
+    received=3,  # N1 N2 N3
+    closed=2,  # N1 N2
+    open=1,  # N3
+    overdue=1,  # N3
+    sign_on_time=2,  # N1 N3 (N2 signed at 16:00, due 14:00)
+    sign_total=3,
+    resolve_on_time=1,  # N1 (N2 replied Wed, due Tue; N3 past due, not replied)
+    resolve_total=3,
+    satisfied=2,  # 满意 + 基本满意
+    rated=2,
+    reopened=1,  # N2
+)
+SIDE2 = figures(
+    received=2,  # N4 N7 (N5 came last week)
+    closed=2,  # N5 N7
+    open=1,  # N4
+    sign_on_time=2,  # N5 N7; N4's new sign-for deadline is next week: not decided
+    sign_total=2,
+    resolve_on_time=2,  # N5 N7
+    resolve_total=2,
+    satisfied=2,  # N5 N7; N4 不满意
+    rated=3,
+    reopened=1,  # N4
+)
+CHAIN2 = {**SIDE2, "received": 3, "open": 2}  # + N6, submitted and not dispatched
+PARK = figures(
+    received=6,
+    closed=4,
+    open=3,
+    overdue=1,
+    sign_on_time=4,
+    sign_total=5,
+    resolve_on_time=3,
+    resolve_total=5,
+    satisfied=4,
+    rated=5,
+    reopened=2,
+)
+
+
+def test_figures_match_the_hand_computed_week(week):
+    data = reports.weekly_report(WEEK, now=AFTER)
+    assert data["week_start"] == "2026-11-16"
+    assert data["week_end"] == "2026-11-22"
+    assert data["totals"] == PARK
+    assert data["departments"] == [
+        {"id": week["d1"].pk, "name": "科学技术局", **SIDE1},
+        {"id": week["d2"].pk, "name": "经济发展局", **SIDE2},
+    ]
+    assert data["liaisons"] == [
+        {
+            "id": week["l1"].pk,
+            "name": "宋飞洋",
+            "department_id": week["d1"].pk,
+            "department": "科学技术局",
+            **SIDE1,
+        },
+        {
+            "id": week["l2"].pk,
+            "name": "李专员",
+            "department_id": week["d2"].pk,
+            "department": "经济发展局",
+            **SIDE2,
+        },
+    ]
+    assert data["chains"] == [
+        {"id": week["chain1"].pk, "name": "新能源汽车", **SIDE1},
+        {"id": week["chain2"].pk, "name": "机器人", **CHAIN2},
+    ]
+    # Financing 3 this week (N1 N2 N4), 2 last week (N5 X1); the ties in the categories' order.
+    assert data["hot_categories"] == [
+        {"category": "financing", "count": 3, "previous": 2, "change": 1},
+        {"category": "hiring", "count": 1, "previous": 0, "change": 1},
+        {"category": "permits", "count": 1, "previous": 0, "change": 1},
+        {"category": "technology", "count": 1, "previous": 0, "change": 1},
+    ]
+
+
+def test_units_under_the_floor_need_enough_ratings(week):
+    data = reports.weekly_report(WEEK, now=AFTER)
+    # Side 2: 2 of 3 rated satisfied (66.7 %) with 3 ratings, the minimum.
+    assert [(row["kind"], row["name"]) for row in reports.under_floor(data)] == [
+        ("departments", "经济发展局"),
+        ("liaisons", "李专员"),
+        ("chains", "机器人"),
+    ]
+    assert reports.MIN_RATINGS == 3
+    week["needs"]["N7"].delete()  # 1 of 2: below 85 %, but too few ratings to list
+    data = reports.weekly_report(WEEK, now=AFTER)
+    assert data["departments"][1]["rated"] == 2
+    assert reports.under_floor(data) == []
+
+
+def test_hot_categories_are_the_top_five(db):
+    firm = factories.EnterpriseFactory()
+    categories = list(NeedCategory.values)[:7]
+    for count, category in enumerate(categories, start=1):
+        for _ in range(count):
+            factories.NeedFactory(enterprise=firm, category=category, submitted_at=at(18, 9))
+    hot = reports.weekly_report(WEEK, now=AFTER)["hot_categories"]
+    assert [row["category"] for row in hot] == categories[6:1:-1]
+    assert [row["count"] for row in hot] == [7, 6, 5, 4, 3]
+
+
+def test_the_week_runs_monday_to_monday_in_beijing_time(db):
+    firm = factories.EnterpriseFactory()
+    utc = ZoneInfo("UTC")
+    inside = [
+        at(16, 0, 0),  # Monday 00:00 Beijing = Sunday 16:00 UTC
+        datetime(2026, 11, 22, 15, 59, 59, tzinfo=utc),  # Sunday 23:59:59 Beijing
+    ]
+    outside = [
+        datetime(2026, 11, 15, 15, 59, 59, tzinfo=utc),  # the Sunday before, 23:59:59 Beijing
+        datetime(2026, 11, 22, 16, 0, tzinfo=utc),  # next Monday 00:00 Beijing
+    ]
+    for moment in inside + outside:
+        factories.NeedFactory(enterprise=firm, submitted_at=moment)
+    assert reports.week_bounds(WEEK) == (at(16, 0), at(23, 0))
+    assert reports.weekly_report(WEEK, now=AFTER)["totals"]["received"] == 2
+
+
+def test_last_finished_week_in_beijing_time():
+    # Sunday 22 Nov 23:30 in Beijing is still the week of the 16th: the one before has ended.
+    assert reports.last_finished_week(at(22, 23, 30)) == date(2026, 11, 9)
+    # Monday 00:10 in Beijing (Sunday 16:10 UTC): the week of the 16th has just ended.
+    assert reports.last_finished_week(at(23, 0, 10)) == WEEK
+    assert reports.last_finished_week(AFTER) == WEEK
+
+
+def test_a_week_starts_on_a_monday(db):
+    with pytest.raises(ValueError):
+        reports.weekly_report(date(2026, 11, 17))
+
+
+def test_queries_do_not_grow_with_needs(django_assert_num_queries, week):
+    firm, liaison = week["f1"], week["l1"]
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            factories.NeedFactory(
+                enterprise=firm,
+                liaison=liaison,
+                department=liaison.department,
+                status=NeedStatus.IN_PROGRESS,
+                submitted_at=at(18, 9),
+                dispatched_at=at(18, 10),
+                first_contact_at=at(18, 11),
+                sign_due=at(18, 14),
+                signed_at=at(18, 11),
+                resolve_due=at(25, 18),
+            )
+
+    # Per dimension (×3): the kpis grouped counts, the first-contact pairs, the calendar
+    # overrides for those, the units themselves, received/closed per unit; then the park
+    # totals and the hot categories.
+    add(5)
+    with django_assert_num_queries(17):
+        reports.weekly_report(WEEK, now=AFTER)
+    add(45)
+    with django_assert_num_queries(17):
+        reports.weekly_report(WEEK, now=AFTER)
+
+
+# --- The snapshot and its beat task --------------------------------------------------------------
+
+
+def test_generating_stores_a_snapshot_and_tells_the_readers(week):
+    staff = factories.StaffFactory(username="staff")
+    factories.UserFactory(username="nobody")  # no role: not told
+    report, outcome = reports.weekly_report_generate(week_start=WEEK, now=AFTER)
+    assert outcome is reports.Outcome.CREATED
+    assert (report.week_start, report.generated_at, report.generated_by) == (WEEK, AFTER, None)
+    assert report.data["totals"] == PARK
+    told = Notification.objects.filter(kind="weekly_report")
+    assert set(told.values_list("recipient__username", flat=True)) == {
+        "staff",
+        "h1",
+        "h2",
+        "c1",
+        "c2",
+    }
+    note = told.get(recipient=staff)
+    assert note.url == "/reports/weekly/2026-11-16/"
+    assert "2026-11-16" in note.title
+    assert "2026-11-22" in note.title
+
+
+def test_the_task_is_idempotent_and_keeps_the_published_snapshot(week):
+    factories.StaffFactory(username="staff")
+    assert generate_weekly_report.run(week_start="2026-11-16") == "created"
+    first = WeeklyReport.objects.get()
+    week["needs"]["N3"].delete()  # the figures move on after publication
+    assert generate_weekly_report.run(week_start="2026-11-16") == "kept"
+    assert WeeklyReport.objects.count() == 1
+    kept = WeeklyReport.objects.get()
+    assert (kept.generated_at, kept.data) == (first.generated_at, first.data)
+    assert Notification.objects.filter(kind="weekly_report").count() == 5  # once each
+
+
+def test_staff_regenerating_replace_the_snapshot(week):
+    staff = factories.StaffFactory(username="staff")
+    reports.weekly_report_generate(week_start=WEEK, now=AFTER)
+    week["needs"]["N3"].delete()
+    later = AFTER + timedelta(days=2)
+    report, outcome = reports.weekly_report_generate(
+        week_start=WEEK, actor=staff, replace=True, now=later
+    )
+    assert outcome is reports.Outcome.REPLACED
+    assert (report.generated_at, report.generated_by) == (later, staff)
+    assert report.data["totals"]["received"] == 5
+    assert WeeklyReport.objects.count() == 1
+    assert Notification.objects.filter(kind="weekly_report").count() == 5  # not told again
+
+
+@pytest.mark.parametrize(
+    "week_start",
+    [date(2026, 11, 17), date(2026, 11, 23), date(2019, 12, 30)],
+    ids=["not-a-monday", "not-ended", "too-early"],
+)
+def test_only_finished_weeks_are_generated(db, week_start):
+    with pytest.raises(reports.WeekNotReportable):
+        reports.weekly_report_generate(week_start=week_start, now=AFTER)
+    assert not WeeklyReport.objects.exists()
+
+
+def test_beat_runs_the_task_on_monday_morning():
+    entry = settings.CELERY_BEAT_SCHEDULE["generate-weekly-report"]
+    assert entry["task"] == generate_weekly_report.name
+    schedule = entry["schedule"]
+    assert (schedule.day_of_week, schedule.hour, schedule.minute) == ({1}, {7}, {30})
+    assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
+
+
+# --- Pages, .xlsx and who sees what ------------------------------------------------------------
+
+
+@pytest.fixture
+def published(week):
+    reports.weekly_report_generate(week_start=WEEK, now=AFTER)
+    return week
+
+
+def detail_url(week_start: date = WEEK) -> str:
+    return reverse("reports:weekly-detail", args=[week_start])
+
+
+def xlsx_url(week_start: date = WEEK) -> str:
+    return reverse("reports:weekly-xlsx", args=[week_start])
+
+
+def open_xlsx(response) -> openpyxl.Workbook:
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def table_row(content: str, kind: str, pk: int) -> str:
+    """The <tr> of one unit in one table of the page."""
+    table = content.split(f'data-kind="{kind}"', 1)[1].split("</table>", 1)[0]
+    return table.split(f'data-id="{pk}"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_the_page_shows_the_hand_computed_figures(client, published):
+    client.force_login(factories.StaffFactory(username="staff"))
+    response = client.get(detail_url())
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "周通报 2026-11-16 – 2026-11-22" in content
+    assert f'data-below-floor="1" data-id="{published["d2"].pk}"' in content  # highlighted
+    assert f'data-below-floor="1" data-id="{published["d1"].pk}"' not in content
+    assert "满意率低于 85% 底线的单位" in content
+    department2 = table_row(content, "departments", published["d2"].pk)
+    assert 'data-figure="received">2<' in department2
+    assert 'data-figure="sign">100.0%<' in department2
+    assert "66.7%" in department2  # 2 of 3 satisfied: under the floor, highlighted
+    assert "(2/3)" in department2
+    department1 = table_row(content, "departments", published["d1"].pk)
+    assert 'data-figure="sign">66.7%<' in department1
+    assert 'data-figure="resolve">33.3%<' in department1
+    assert "100.0%" in department1
+    chain2 = table_row(content, "chains", published["chain2"].pk)
+    assert 'data-figure="received">3<' in chain2
+    assert 'data-figure="open">2<' in chain2
+    under_floor = content.split('id="weekly-under-floor"', 1)[1].split("</section>", 1)[0]
+    assert "经济发展局" in under_floor
+    assert "李专员" in under_floor
+    assert "机器人" in under_floor
+    assert "科学技术局" not in under_floor
+    hot = content.split('id="weekly-hot"', 1)[1].split("</table>", 1)[0]
+    assert hot.index("融资") < hot.index("用工")  # financing first
+    assert "+1" in hot
+    totals = content.split('id="weekly-totals"', 1)[1].split("</dl>", 1)[0]
+    assert 'data-figure="received">6<' in totals
+    assert 'data-figure="sign">80.0%<' in totals
+    assert 'data-figure="resolve">60.0%<' in totals
+
+
+def test_the_xlsx_has_one_sheet_per_section_with_typed_figures(client, published):
+    client.force_login(factories.StaffFactory(username="staff"))
+    response = client.get(xlsx_url())
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    book = open_xlsx(response)
+    assert book.sheetnames == [
+        "全园区",
+        "按部门",
+        "按红链专员",
+        "按产业链",
+        "热点类别",
+        "低于满意度底线",
+    ]
+    departments = list(book["按部门"].iter_rows(values_only=True))
+    assert departments[0][:4] == ("单位", "收到需求", "办结需求", "周末在办")
+    assert departments[1][:6] == ("科学技术局", 3, 2, 1, 1, pytest.approx(2 / 3))
+    assert departments[2][0] == "经济发展局"
+    assert departments[2][7] == pytest.approx(2 / 3)  # satisfaction
+    assert departments[2][8:] == (3, 1, "是")  # ratings, reopened, below the floor
+    cell = book["按部门"]["F2"]  # on-time sign-for of 科学技术局
+    assert cell.number_format == "0.0%"
+    park = list(book["全园区"].iter_rows(values_only=True))
+    assert park[1][:4] == ("全园区", 6, 4, 3)
+    assert park[1][5:8] == (pytest.approx(0.8), pytest.approx(0.6), pytest.approx(0.8))
+    liaisons = list(book["按红链专员"].iter_rows(values_only=True))
+    assert liaisons[1][:3] == ("宋飞洋", "科学技术局", 3)
+    hot = list(book["热点类别"].iter_rows(values_only=True))
+    assert hot[1] == (1, "融资", 3, 2, 1)
+    assert len(hot) == 5
+    floor = list(book["低于满意度底线"].iter_rows(values_only=True))
+    assert [row[:2] for row in floor[1:]] == [
+        ("部门", "经济发展局"),
+        ("红链专员", "李专员"),
+        ("产业链", "机器人"),
+    ]
+
+
+def test_a_department_head_sees_the_department_and_its_liaisons(client, published):
+    client.force_login(published["h1"])
+    content = client.get(detail_url()).content.decode()
+    assert "科学技术局" in content
+    assert "宋飞洋" in content
+    assert "经济发展局" not in content
+    assert "李专员" not in content
+    assert 'data-kind="chains"' not in content  # no chain row for a department head
+    assert 'id="weekly-totals"' in content
+    assert reverse("reports:weekly-generate") not in content  # only staff generate
+    book = open_xlsx(client.get(xlsx_url()))
+    assert [r[0] for r in book["按部门"].iter_rows(min_row=2, values_only=True)] == ["科学技术局"]
+    assert [r[0] for r in book["按红链专员"].iter_rows(min_row=2, values_only=True)] == ["宋飞洋"]
+    assert list(book["按产业链"].iter_rows(min_row=2, values_only=True)) == []
+    assert list(book["低于满意度底线"].iter_rows(min_row=2, values_only=True)) == []
+
+
+def test_a_chain_chief_sees_the_chain(client, published):
+    client.force_login(published["c2"])
+    content = client.get(detail_url()).content.decode()
+    assert 'data-kind="chains"' in content
+    assert "机器人" in content
+    assert "新能源汽车" not in content
+    assert "科学技术局" not in content
+    assert "宋飞洋" not in content
+    book = open_xlsx(client.get(xlsx_url()))
+    assert [r[0] for r in book["按产业链"].iter_rows(min_row=2, values_only=True)] == ["机器人"]
+    assert list(book["按部门"].iter_rows(min_row=2, values_only=True)) == []
+    assert [r[1] for r in book["低于满意度底线"].iter_rows(min_row=2, values_only=True)] == [
+        "机器人"
+    ]
+
+
+# anon, an outsider, a secretary, a liaison, a department head, a chain chief, park staff
+ROLES = ("anon", "outsider", "secretary", "liaison", "head", "chief", "staff")
+MATRIX = {
+    ("weekly-list", "GET"): (302, 404, 404, 404, 200, 200, 200),
+    ("weekly-list", "POST"): (302, 405, 405, 405, 405, 405, 405),
+    ("weekly-detail", "GET"): (302, 404, 404, 404, 200, 200, 200),
+    ("weekly-detail", "POST"): (302, 405, 405, 405, 405, 405, 405),
+    ("weekly-xlsx", "GET"): (302, 404, 404, 404, 200, 200, 200),
+    ("weekly-generate", "POST"): (302, 404, 404, 404, 404, 404, 302),
+    ("weekly-generate", "GET"): (302, 405, 405, 405, 405, 405, 405),
+}
+
+
+def _role_user(role: str, week: dict):
+    if role == "anon":
+        return None
+    if role == "secretary":
+        user = factories.UserFactory(username="secretary")
+        factories.EnterpriseContactFactory(user=user, enterprise=week["f1"])
+        return user
+    return {
+        "outsider": lambda: factories.UserFactory(username="outsider"),
+        "liaison": lambda: week["l1"].user,
+        "head": lambda: week["h1"],
+        "chief": lambda: week["c1"],
+        "staff": lambda: factories.StaffFactory(username="staff"),
+    }[role]()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client, published, role):
+    user = _role_user(role, published)
+    if user is not None:
+        client.force_login(user)
+    before = list(WeeklyReport.objects.values())
+    for (name, method), codes in MATRIX.items():
+        args = [WEEK] if name in ("weekly-detail", "weekly-xlsx") else []
+        url = reverse(f"reports:{name}", args=args)
+        data = {"week": "2026-11-18"} if name == "weekly-generate" else {}
+        response = client.post(url, data) if method == "POST" else client.get(url)
+        expected = codes[ROLES.index(role)]
+        assert response.status_code == expected, (name, method, role)
+        if role == "anon":
+            assert response["Location"].startswith(reverse("login"))
+    if role != "staff":
+        assert list(WeeklyReport.objects.values()) == before
+
+
+@pytest.mark.parametrize("path", ["2026-11-09/", "2026-11-17/", "2026-02-30/", "2026-11-16x/"])
+def test_a_week_without_a_report_is_not_found(client, published, path):
+    client.force_login(factories.StaffFactory(username="staff"))
+    assert client.get(f"/reports/weekly/{path}").status_code == 404
+
+
+def test_the_list_shows_the_weeks(client, published, django_assert_max_num_queries):
+    client.force_login(factories.StaffFactory(username="staff"))
+    client.get(reverse("reports:weekly-list"))
+    # session, user, park staff group, count, the page of weeks (their snapshots deferred);
+    # the page frame: unread notifications, park staff group (the admin link)
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("reports:weekly-list"))
+    content = response.content.decode()
+    assert "2026-11-16 – 2026-11-22" in content
+    assert "由每周一定时任务发布" in content
+    assert detail_url() in content
+    assert xlsx_url() in content
+    assert 'name="week"' in content  # staff may generate
+
+
+def test_the_detail_page_queries_do_not_depend_on_the_rows(
+    client, published, django_assert_max_num_queries
+):
+    client.force_login(factories.StaffFactory(username="staff"))
+    client.get(detail_url())
+    # session, user, park staff group, the report with who generated it; the page frame:
+    # unread notifications, park staff group (the admin link)
+    with django_assert_max_num_queries(6):
+        assert client.get(detail_url()).status_code == 200
+
+
+def test_staff_generate_a_week_and_regenerate_it(client, week):
+    staff = factories.StaffFactory(username="staff")
+    client.force_login(staff)
+    response = client.post(
+        reverse("reports:weekly-generate"), {"week": "2026-11-19"}, follow=True
+    )  # any day of the week
+    assert response.redirect_chain[-1][0] == detail_url()
+    assert "周通报 2026-11-16 – 2026-11-22 已生成" in response.content.decode()
+    report = WeeklyReport.objects.get()
+    assert report.generated_by == staff
+    response = client.post(reverse("reports:weekly-generate"), {"week": "2026-11-16"}, follow=True)
+    content = response.content.decode()
+    assert "已重新生成" in content
+    assert WeeklyReport.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "这个字段是必填项"),
+        ("not-a-date", "输入一个有效的日期"),
+        ("2999-01-04", "这一周尚未结束"),
+        ("9999-12-31", "这一周尚未结束"),
+        ("2019-06-03", "2020-01-06"),
+        ("<script>alert(1)</script>", "输入一个有效的日期"),
+        ("2026-11-16" * 500, "输入一个有效的日期"),
+    ],
+    ids=["missing", "wrong", "future", "far-future", "too-early", "hostile", "oversized"],
+)
+def test_generate_refuses_bad_weeks_with_a_message(client, db, value, message):
+    client.force_login(factories.StaffFactory(username="staff"))
+    response = client.post(reverse("reports:weekly-generate"), {"week": value}, follow=True)
+    content = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("reports:weekly-list")
+    assert message in content
+    assert "<script>alert(1)" not in content
+    assert not WeeklyReport.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [("staff", True), ("head", True), ("chief", True), ("liaison", False), ("outsider", False)],
+)
+def test_the_home_page_links_the_reports_for_those_who_see_them(client, week, role, shown):
+    client.force_login(_role_user(role, week))
+    content = client.get(reverse("home")).content.decode()
+    assert (reverse("reports:weekly-list") in content) is shown

@@ -1,0 +1,61 @@
+"""The benchmark script (bench/bench.py) is run by hand; these check its pieces against the test
+database: the data it picks, its cookie handling and the pages it loads."""
+
+from __future__ import annotations
+
+from email.message import Message
+
+import pytest
+from django.urls import Resolver404, resolve
+
+from alliance.bulkdata import generate_bulk
+from bench import bench
+from liaisons.models import NeedEvent
+
+
+@pytest.mark.django_db(transaction=False)
+def test_setup_picks_roles_and_builds_a_50_row_timeline():
+    generate_bulk(seed=42, scale=0.01, password=bench.PASSWORD)
+    data = bench._inner_setup()
+    for key in ("staff", "liaison", "secretary", "chief"):
+        assert data[key].startswith("bulk-"), key
+    rows = NeedEvent.objects.filter(need=data["need"]).count()
+    assert rows == 50
+    again = bench._inner_setup()  # idempotent: the same need, no new rows
+    assert again["need"] == data["need"]
+    assert NeedEvent.objects.filter(need=data["need"]).count() == rows
+
+
+def test_secure_cookies_are_kept_for_plain_http():
+    headers = Message()
+    headers["Set-Cookie"] = "csrftoken=abc; expires=x; Path=/; SameSite=Lax; Secure"
+    headers["Set-Cookie"] = "sessionid=s3ss; HttpOnly; Path=/; Secure"
+    cookies: dict[str, str] = {}
+    bench._cookies_of(headers, cookies)
+    assert cookies == {"csrftoken": "abc", "sessionid": "s3ss"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/health/",
+        "/notifications/count/",
+        "/needs/queue/",
+        "/needs/inbox/",
+        "/needs/",
+        "/needs/1/",
+        "/needs/supervision/",
+        "/needs/export.xlsx",
+        "/admin/liaisons/need/",
+    ],
+)
+def test_the_benchmarked_pages_exist(path):
+    try:
+        resolve(path)
+    except Resolver404:  # pragma: no cover - the message names the page
+        pytest.fail(f"{path} is benchmarked but not routed")
+
+
+def test_the_wrk_report_prints_p95():
+    script = bench.LUA.read_text()
+    assert "percentile(95)" in script and "BENCH_JSON" in script
