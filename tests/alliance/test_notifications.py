@@ -458,7 +458,10 @@ def test_broker_outage_neither_hangs_nor_loses_the_notification():
     )
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
-    assert outcome["elapsed"] < 3, outcome
+    # A closed port refuses in well under a second (three quick publish attempts); without the
+    # transport's timeouts the request would wait on the connection indefinitely. The bound is
+    # loose so that a loaded CI machine does not fail it; a hang still does.
+    assert outcome["elapsed"] < 10, outcome
     # The failure was logged, not raised.
     assert "the outbox sweep will send it" in result.stderr
     assert "127.0.0.1:1" in result.stderr
