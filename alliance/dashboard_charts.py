@@ -177,7 +177,11 @@ def chains_chart(rows: list[dict]) -> dict:
 def dashboard_charts(data: dict[str, Any]) -> dict[str, dict]:
     """Every chart of a dashboard (chain or park), keyed by the id its container names."""
     charts = {
-        "members": _tally_chart(data["members"]["by_role"], kind="pie", name=_("Member firms")),
+        # Not "Member firms": ECharts colours a legend entry named like its series (成员企业 is
+        # also a role) with the series colour instead of the slice's.
+        "members": _tally_chart(
+            data["members"]["by_role"], kind="pie", name=_("Member firms by role")
+        ),
         "needs-status": _tally_chart(
             [row for row in data["needs"]["by_status"] if row.count],
             horizontal=True,

@@ -234,7 +234,7 @@ class MonthRates:
 
 def _rates(needs: QuerySet[Need], months: list[date], now: datetime) -> dict[str, Any]:
     """The needs KPIs per month of dispatch (one grouped query with the KPI module's counts)."""
-    counts = kpis._counts(now)  # the KPI module's definitions, so both pages agree
+    counts = kpis.kpi_counts(now)  # the KPI module's definitions, so both pages agree
     rows = {
         _as_date(row["month"]): row
         for row in needs.filter(dispatched_at__gte=_window_start(months))

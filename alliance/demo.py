@@ -31,7 +31,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.models import User
+from alliance import reports
+from alliance.models import User, WeeklyReport
 from alliance.permissions import sync_park_staff_group
 from chains.models import ChainIndicator, IndustryChain, PeriodKind
 from enterprises.models import (
@@ -134,10 +135,13 @@ class DemoLogin:
     name: str
 
 
-# One login per role (DESIGN §2). Everybody else in PEOPLE gets an unusable password.
+# One login per role (DESIGN §2), and every chain's chief, so that each chain's dashboard and
+# supervision can be tried. Everybody else in PEOPLE gets an unusable password.
 LOGIN_ROLES: list[tuple[str, object]] = [
     ("staff", _("Park party-work staff")),
     ("chief", _("Chain chief")),
+    ("qianzhiyuan", _("Chain chief")),  # 新能源汽车
+    ("jianglihua", _("Chain chief")),  # 机器人
     ("depthead", _("Department head")),
     ("liaison", _("Red chain liaison")),
     ("secretary", _("Enterprise party secretary")),
@@ -1997,6 +2001,7 @@ class _Loader:
         self.load_needs()
         self.load_action_items()
         self.load_events()
+        self.load_weekly_report()
         return self.result
 
     def load_people(self) -> None:
@@ -2548,6 +2553,15 @@ class _Loader:
             )
             stamps.append((row, event.ends_at))
         self._backdate(Decision, stamps)
+
+    def load_weekly_report(self) -> None:
+        """The weekly report (周通报) of the last finished week, made by the report service as the
+        Monday schedule makes it (readers are told), so /reports/weekly/ is not empty. A week
+        that has its report keeps it: a second run writes nothing."""
+        week = reports.last_finished_week(self.now)
+        _report, outcome = reports.weekly_report_generate(week_start=week, now=self.now)
+        if outcome is reports.Outcome.CREATED:
+            self.result.created[str(WeeklyReport._meta.verbose_name_plural)] += 1
 
 
 def load_demo(*, now: datetime | None = None) -> DemoResult:

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Value
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -58,6 +59,7 @@ from events.services.invitations import (
     invitation_respond,
 )
 from events.services.series import series_create, series_generate_occurrences, series_update
+from liaisons.selectors import action_items_visible_to
 
 EVENTS_PER_PAGE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,6 +131,18 @@ def event_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _decisions_for(event: Event, user, *, staff: bool) -> list:
+    """The meeting's decisions, each with `action_item_visible`: whether `user` may open the
+    decision's action item (liaisons.selectors.action_items_visible_to), in the same query."""
+    decisions = event.decisions.select_related("action_item__owner").order_by("order", "pk")
+    if staff:
+        decisions = decisions.annotate(action_item_visible=Value(True))
+    else:
+        visible = action_items_visible_to(user, staff=False).filter(pk=OuterRef("action_item_id"))
+        decisions = decisions.annotate(action_item_visible=Exists(visible))
+    return list(decisions)
+
+
 @login_required
 @require_GET
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -141,9 +155,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "chains": list(event.chains.order_by("order", "code")),
         "is_staff": staff,
         "my_invitation": my_invitation,
-        "decisions": list(
-            event.decisions.select_related("action_item__owner").order_by("order", "pk")
-        ),
+        "decisions": _decisions_for(event, request.user, staff=staff),
         "check_in_open": check_in_is_open(event, now),
         "is_over": event.ends_at < now,
         "has_begun": event.starts_at <= now,

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from alliance.admin import (
     PreloadedAutocompleteInlineMixin,
     ReadOnlyAdminMixin,
-    TransitionCheckedForm,
     count_of,
 )
 from alliance.paginators import LargeTableAdminMixin
@@ -171,7 +172,7 @@ class TaskForceMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(DepartmentResource)
-class DepartmentResourceAdmin(admin.ModelAdmin):
+class DepartmentResourceAdmin(SimpleHistoryAdmin):
     list_display = (
         "title",
         "department",
@@ -360,7 +361,6 @@ class ProgressInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(ActionItem)
 class ActionItemAdmin(SimpleHistoryAdmin):
-    form = TransitionCheckedForm
     list_display = ("title", "kind", "status", "owner", "due_date", "chain_names", "origin_need")
     list_filter = ("kind", "status", "chains", "due_date")
     list_select_related = ("owner", "origin_need")
@@ -368,14 +368,47 @@ class ActionItemAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("owner", "origin_need", "chains")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
-    readonly_fields = ("created_at", "updated_at")
+    # Status moves follow the services' table of moves (liaisons.services.action_items) and tell
+    # the owner and participants; the overdue sweep keeps its own record. So they happen on the
+    # item's page under /projects/, and the admin only shows them (like meetings, events/admin).
+    readonly_fields = (
+        "status",
+        "cancel_reason",
+        "overdue_warned_for",
+        "created_at",
+        "updated_at",
+    )
     inlines = (ParticipantInline, MilestoneInline, ProgressInline)
     fieldsets = (
         (None, {"fields": ("kind", "title", "description", "chains", "owner", "origin_need")}),
-        (_("Progress"), {"fields": ("status", "due_date")}),
+        (
+            _("Progress"),
+            {"fields": ("status", "cancel_reason", "overdue_warned_for", "due_date")},
+        ),
         (_("Outcome"), {"fields": ("outcome", "outcome_amount")}),
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
+
+    def get_fieldsets(self, request, obj=None):
+        # Where the status is moved: this item's page, or the list for a new one.
+        target = (
+            reverse("projects:project-detail", args=[obj.pk])
+            if obj is not None and obj.pk
+            else reverse("projects:project-list")
+        )
+        note = format_html(
+            '{} <a href="{}">{}</a>',
+            _(
+                "The status is moved (started, completed or cancelled with a reason) on the "
+                "action item's page, which checks the move and tells the people concerned:"
+            ),
+            target,
+            target,
+        )
+        fieldsets = list(super().get_fieldsets(request, obj))
+        name, options = fieldsets[1]
+        fieldsets[1] = (name, {**options, "description": note})
+        return fieldsets
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("chains")

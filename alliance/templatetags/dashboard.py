@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.translation import gettext as _
 
+from alliance.context_processors import request_navbar_facts
 from alliance.roles import AllianceProfile
-from alliance.templatetags.portal import user_is_park_staff
 from liaisons.services.kpis import Rate
 
 register = template.Library()
@@ -66,16 +66,14 @@ def pct(value) -> str:
 
 @register.simple_tag(takes_context=True)
 def dashboard_link_visible(context) -> bool:
-    """Whether the navbar offers the dashboards, without a query of its own.
-
-    Park staff always see the link (the staff check is the navbar's cached one). A chain chief
-    sees it on the pages that already know they chair a chain (home, supervision, dashboards):
-    asking on every page would add a query to every page of every user.
-    """
+    """Whether to offer the dashboards (park staff and chain chiefs), on every page and without
+    a query of its own: the answer comes with the notification bell's query
+    (alliance.context_processors.navbar_facts), or from the profile a page already has."""
     profile = context.get("profile")
     if isinstance(profile, AllianceProfile):
         return bool(profile.is_park_staff or profile.chaired_chains)
-    if user_is_park_staff(context):
-        return True
     request = context.get("request")
-    return bool(context.get("is_chief") or getattr(request, "_dashboard_chief", False))
+    user = context.get("user")
+    if request is None or not getattr(user, "is_authenticated", False):
+        return False
+    return request_navbar_facts(request).sees_dashboards

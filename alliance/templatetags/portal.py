@@ -8,7 +8,8 @@ from django import template
 from django.conf import settings
 from django.contrib.messages import constants as message_levels
 
-from alliance.roles import AllianceProfile, is_park_staff
+from alliance.context_processors import NavbarFacts, request_navbar_facts
+from alliance.roles import AllianceProfile
 
 register = template.Library()
 
@@ -31,12 +32,26 @@ def user_is_park_staff(context) -> bool:
     user = context.get("user")
     if user is None or request is None:
         return False
-    # The navbar may ask more than once per page; remember the answer for this request.
+    # A view may have asked already; else the navbar's facts answer it within the query the
+    # notification bell makes anyway (alliance.context_processors), remembered for the request.
     cached = getattr(request, "_portal_is_park_staff", None)
-    if cached is None:
-        cached = is_park_staff(user)
-        request._portal_is_park_staff = cached
-    return cached
+    if cached is not None:
+        return cached
+    if getattr(user, "is_authenticated", False):
+        return request_navbar_facts(request).is_park_staff
+    return False
+
+
+@register.simple_tag(takes_context=True)
+def portal_navbar(context) -> NavbarFacts:
+    """The navbar's facts about the signed-in person (`NavbarFacts`): which links to offer.
+
+    One query per request, shared with the notification bell's unread count."""
+    request = context.get("request")
+    user = context.get("user")
+    if request is None or not getattr(user, "is_authenticated", False):
+        return NavbarFacts()
+    return request_navbar_facts(request)
 
 
 @register.filter

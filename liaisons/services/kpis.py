@@ -79,7 +79,16 @@ class NeedKpis:
         return value is not None and value < SATISFACTION_FLOOR
 
 
-def _counts(now: datetime) -> dict:
+def kpi_counts(now: datetime) -> dict[str, Count]:
+    """The KPI definitions above as conditional COUNT aggregates, keyed by name.
+
+    Pass them to `.aggregate(**kpi_counts(now))` or to `.values(key).annotate(...)` of any
+    queryset of needs; `now` decides which deadlines have passed (a running clock past its due
+    counts as late). Keys: needs, open, overdue, sign_total, sign_on_time, resolve_total,
+    resolve_on_time, rated, satisfied, replied_ever, reopened, dispatched, returned. The rates
+    are `Rate(<x>_on_time, <x>_total)`, `Rate(satisfied, rated)`, `Rate(reopened, replied_ever)`
+    and `Rate(returned, dispatched)`. The dashboards use the same counts, so both pages agree.
+    """
     dispatched = Q(dispatched_at__isnull=False)
     sign_decided = Q(sign_due__isnull=False) & (Q(signed_at__isnull=False) | Q(sign_due__lt=now))
     replied = Q(status__in=REPLIED_STATUSES)
@@ -115,7 +124,9 @@ def _kpis(
 ) -> list[NeedKpis]:
     now = now or timezone.now()
     grouped = needs.filter(**{f"{key}__isnull": False}).order_by()
-    totals = {row[key]: row for row in grouped.values(key).annotate(**_counts(now)).order_by(key)}
+    totals = {
+        row[key]: row for row in grouped.values(key).annotate(**kpi_counts(now)).order_by(key)
+    }
     if not totals:
         return []
     pairs = list(

@@ -19,8 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from alliance import reports
 from alliance.demo import DEMO_PASSWORD, demo_credit_code, load_demo
-from alliance.models import User
+from alliance.models import Notification, User, WeeklyReport
 from alliance.roles import alliance_profile, is_park_staff
 from chains.models import ChainIndicator, IndustryChain, PeriodKind
 from enterprises.models import (
@@ -53,7 +54,7 @@ from liaisons.models import (
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PROJECT_APPS = ("alliance", "chains", "enterprises", "liaisons", "events")
-LOGINS = ("staff", "chief", "depthead", "liaison", "secretary")
+LOGINS = ("staff", "chief", "qianzhiyuan", "jianglihua", "depthead", "liaison", "secretary")
 # sync_park_staff_group() re-adds the group's permissions with an insert that skips rows already
 # there (INSERT OR IGNORE on SQLite, ON CONFLICT DO NOTHING on PostgreSQL): it changes nothing.
 IDEMPOTENT_GROUP_SYNC = re.compile(
@@ -152,8 +153,13 @@ def test_a_later_run_only_adds_the_meetings_that_came_into_view(debug):
     assert set(later.created) == {
         str(Event._meta.verbose_name_plural),
         str(Invitation._meta.verbose_name_plural),
+        str(WeeklyReport._meta.verbose_name_plural),  # the week that has ended since
     }
     assert later.created[str(Event._meta.verbose_name_plural)] == 1  # 2027-02-02
+    assert [str(r.week_start) for r in WeeklyReport.objects.order_by("week_start")] == [
+        "2026-11-16",
+        "2026-12-21",
+    ]
     assert Decision.objects.count() == decisions
     assert first.total_created > later.total_created
 
@@ -474,6 +480,12 @@ class TestDemoWorld:
         assert users["staff"].is_staff and is_park_staff(users["staff"])
         assert users["staff"].has_perm("enterprises.change_enterprise")
         assert [c.code for c in alliance_profile(users["chief"]).chaired_chains] == ["machinery"]
+        # Every chain's chief is a login: each chain's dashboard can be tried.
+        assert [c.code for c in alliance_profile(users["qianzhiyuan"]).chaired_chains] == ["nev"]
+        assert [c.code for c in alliance_profile(users["jianglihua"]).chaired_chains] == [
+            "robotics"
+        ]
+        assert set(IndustryChain.objects.values_list("chief__username", flat=True)) <= set(LOGINS)
         assert [d.name for d in alliance_profile(users["depthead"]).headed_departments] == [
             "科学技术局"
         ]
@@ -507,6 +519,20 @@ class TestDemoWorld:
         ]
         assert writes == []
         assert printed_password(again, "liaison") == DEMO_PASSWORD
+
+    def test_the_last_finished_week_has_its_weekly_report(self, world, client):
+        week = reports.last_finished_week()
+        report = WeeklyReport.objects.get()
+        assert report.week_start == week
+        assert report.generated_by is None  # made as the Monday schedule makes it
+        assert report.data["week_start"] == week.isoformat()
+        # The service told its readers, as it does every Monday.
+        told = Notification.objects.filter(kind="weekly_report")
+        assert told.filter(recipient__username="qianzhiyuan").exists()
+        assert not told.filter(recipient__username="secretary").exists()
+        client.force_login(User.objects.get(username="qianzhiyuan"))
+        response = client.get(reverse("reports:weekly-detail", args=[week]))
+        assert response.status_code == 200
 
     def test_every_loaded_row_passes_full_clean(self, world):
         checked = 0

@@ -172,6 +172,7 @@ def test_a_map_node_click_opens_the_firm(page, live_server, demo, console_proble
 def test_staff_park_overview_renders(page, live_server, demo, console_problems):
     page.set_viewport_size(DESKTOP)
     sign_in(page, live_server.url, "staff")
+    page.locator("#portal-nav-data").click()  # the navbar's 数据 menu
     page.locator("#portal-nav a[href='/dashboard/']").click()
     expect(page.locator("h1")).to_have_text("园区总览")
     expect_charts_drawn(page, ("chains", "members", "rates", "meetings", "projects"))

@@ -918,11 +918,11 @@ def test_staff_inbox_queries_do_not_grow(
         _inbox_needs(world, n)  # 50 needs in all
     # session, user, park staff group (page check), park staff group (scope),
     # calendar overrides (amber horizon), the five sections (each one page + enterprise +
-    # liaison user, and a bounded count); bell count, park staff group (navbar).
+    # liaison user, and a bounded count); bell count with the navbar's roles (one query).
     # The KPI tables have their own page (test_need_kpis_*).
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         response = client.get(reverse("liaisons:need-inbox"))
-    assert one == 17
+    assert one == 16
     assert sum(len(needs) for needs in response.context["sections"].values()) == 50
 
 
@@ -977,10 +977,10 @@ def test_chief_list_and_supervision_queries_do_not_grow(client, world, django_as
         # … + the extension limit (request-extension form), the escalations and the suggested
         # resources (one query, liaisons.services.resources.suggest_resources)
         ("L1", 14),
-        # S1's + park staff group (scope), park staff group (access), the escalations, park
-        # staff group (navbar), the suggested resources; the unknown-years check is stubbed;
-        # no form needs a query here
-        ("staff", 16),
+        # S1's + park staff group (scope), park staff group (access), the escalations, the
+        # suggested resources (the navbar's roles come with the bell count); the unknown-years
+        # check is stubbed; no form needs a query here
+        ("staff", 15),
     ],
 )
 def test_need_detail_queries_do_not_grow_with_the_timeline(
@@ -1016,11 +1016,11 @@ def test_staff_detail_with_dispatch_and_merge_forms_does_not_grow(
         factories.LiaisonFactory()
     # session, user, park staff group (scope), need, is a contact, park staff group (access),
     # calendar overrides, primary liaison (dispatch suggestion), the active liaisons (dispatch
-    # choices), timeline, attachments, escalations, merged needs, merge candidates, bell count,
-    # park staff group (navbar), linked resources, suggested resources, the need's action items
-    with django_assert_num_queries(19):
+    # choices), timeline, attachments, escalations, merged needs, merge candidates, bell count
+    # (with the navbar's roles), linked resources, suggested resources, the need's action items
+    with django_assert_num_queries(18):
         client.get(detail_url(need))
-    assert one == 19
+    assert one == 18
 
 
 # --- XSS ---------------------------------------------------------------------------------------

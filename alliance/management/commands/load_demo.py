@@ -67,7 +67,7 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write("")
-        self.stdout.write(_("Demo logins (one per role):"))
+        self.stdout.write(_("Demo logins (one per role, and every chain chief):"))
         header = [_("Role"), _("Username"), _("Password"), _("Name")]
         rows = [[login.role, login.username, login.password, login.name] for login in result.logins]
         self.stdout.write(format_table(header, rows))
