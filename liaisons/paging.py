@@ -273,7 +273,13 @@ def numbered_page(
     if not count.capped:
         number = min(number, max(1, -(-count.value // per_page)))
     offset = (number - 1) * per_page
-    rows = list(queryset[offset : offset + per_page + 1])
+    if offset:
+        # Deferred join: the page's ids are found on the index alone (skipping `offset` entries
+        # without reading their rows), then only those rows are read, in one statement.
+        ids = queryset.values("pk")[offset : offset + per_page + 1]
+        rows = list(queryset.filter(pk__in=ids))
+    else:
+        rows = list(queryset[: per_page + 1])
     if not rows and number > 1:
         # Past the end of a list longer than the cap: back to the first page.
         number, rows = 1, list(queryset[: per_page + 1])

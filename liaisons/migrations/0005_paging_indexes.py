@@ -11,7 +11,11 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="need",
-            index=models.Index(fields=["created_at", "id"], name="need_created_idx"),
+            index=models.Index(
+                fields=["created_at", "id"],
+                include=("status", "enterprise"),
+                name="need_created_idx",
+            ),
         ),
         migrations.AddIndex(
             model_name="need",
