@@ -21,36 +21,21 @@ from liaisons.models import (
     Need,
     NeedStatus,
 )
+from liaisons.paging import BoundedCount, bounded_count
 
 
-def needs_visible_to(user, *, today: date | None = None) -> QuerySet[Need]:
-    """Every need `user` may see, and no other; every list and detail view starts here.
-
-    - park staff: all needs;
-    - an enterprise's contact (secretary): that enterprise's needs;
-    - a liaison: the needs dispatched to them, and the needs of the firms they are actively
-      assigned to (驻企);
-    - a department head: the needs handled by the department;
-    - a chain chief: the needs of the chain(s) they chair;
-    - anybody else: none.
-    A draft is the firm's own working copy: only its enterprise's contacts see it.
-
-    The roles are subqueries of one SQL statement (no row is duplicated, so no DISTINCT), and the
-    only query made here is the park-staff group check.
-
-    For everybody but park staff the roles are a UNION of one branch per role, each served by
-    its own index (enterprise, liaison, department, chain), and the page filters `id IN (…)`:
-    an OR of the roles would make PostgreSQL walk the whole table in list order to find a
-    secretary's few needs among 3 million (issue 6).
-    """
+def _need_scope(user, *, staff: bool | None = None, today: date | None = None) -> list[Q]:
+    """The scope of `needs_visible_to` as predicates whose OR is every need `user` may see:
+    none for nobody, one for park staff, one per role (and the firm's own) for everybody else.
+    The only query made here is the park-staff group check (skipped when `staff` is given)."""
     if not (user.is_authenticated and user.is_active):
-        return Need.objects.none()
-    today = today or timezone.localdate()
+        return []
     own_enterprise = Q(
         enterprise__in=EnterpriseContact.objects.filter(user=user).values("enterprise")
     )
-    if is_park_staff(user):
-        return Need.objects.filter(own_enterprise | ~Q(status=NeedStatus.DRAFT))
+    if is_park_staff(user) if staff is None else staff:
+        return [own_enterprise | ~Q(status=NeedStatus.DRAFT)]
+    today = today or timezone.localdate()
     active = Q(until__isnull=True) | Q(until__gte=today)
     roles = [
         Q(liaison__in=Liaison.objects.filter(user=user).values("pk")),
@@ -63,10 +48,79 @@ def needs_visible_to(user, *, today: date | None = None) -> QuerySet[Need]:
         Q(chain__in=IndustryChain.objects.filter(chief=user).values("pk")),
     ]
     not_draft = ~Q(status=NeedStatus.DRAFT)
-    branches = [Need.objects.filter(own_enterprise).order_by().values("pk")] + [
-        Need.objects.filter(role, not_draft).order_by().values("pk") for role in roles
-    ]
+    return [own_enterprise] + [role & not_draft for role in roles]
+
+
+def needs_visible_to(
+    user, *, today: date | None = None, where: Q | None = None, staff: bool | None = None
+) -> QuerySet[Need]:
+    """Every need `user` may see, and no other; every list and detail view starts here.
+
+    - park staff: all needs;
+    - an enterprise's contact (secretary): that enterprise's needs;
+    - a liaison: the needs dispatched to them, and the needs of the firms they are actively
+      assigned to (驻企);
+    - a department head: the needs handled by the department;
+    - a chain chief: the needs of the chain(s) they chair;
+    - anybody else: none.
+    A draft is the firm's own working copy: only its enterprise's contacts see it.
+
+    The roles are subqueries of one SQL statement (no row is duplicated, so no DISTINCT), and the
+    only query made here is the park-staff group check (skipped when the caller passes `staff`).
+
+    For everybody but park staff the roles are a UNION of one branch per role, each served by
+    its own index (enterprise, liaison, department, chain), and the page filters `id IN (…)`:
+    an OR of the roles would make PostgreSQL walk the whole table in list order to find a
+    secretary's few needs among 3 million (issue 6).
+
+    `where` (the same rows as `.filter(where)`) is put into every branch, so that each branch
+    reads its own index with the filter (a chief's open needs: `(chain, status)`) instead of
+    collecting all of the user's needs first; `count_visible_needs` counts such a filter.
+    """
+    scope = _need_scope(user, staff=staff, today=today)
+    where = where if where is not None else Q()
+    if not scope:
+        return Need.objects.none()
+    if len(scope) == 1:
+        return Need.objects.filter(scope[0], where)
+    branches = [Need.objects.filter(branch, where).order_by().values("pk") for branch in scope]
     return Need.objects.filter(pk__in=branches[0].union(*branches[1:], all=True))
+
+
+def count_visible_needs(
+    user,
+    where: Q,
+    *,
+    check: Q | None = None,
+    cap: int | None = None,
+    staff: bool | None = None,
+    today: date | None = None,
+) -> BoundedCount:
+    """`bounded_count(needs_visible_to(user).filter(where, check))` without `id IN (…)`.
+
+    Counts the distinct ids of the UNION of the scope's branches (those of `needs_visible_to`),
+    each filtered by `where`: PostgreSQL reads each role's own index with it (a chief's open
+    needs: `(chain, status)`) and never looks the needs up again by primary key.
+    `check` is tested row by row on what `where` found, never used to choose an index: an OR of
+    deadlines (`overdue_q`) would otherwise become a BitmapOr over every open need of the
+    province (≈1.3 million at ×100) to be ANDed with the chief's 15,000. Give `where` the
+    indexable part (a status list) and `check` the rest. (Park staff have one branch, the
+    whole table: there the check may pick an index.)
+
+    Issue 6 (docs/benchmarks.md §5): at ×100 each of the supervision page's two counts joined a
+    chief's whole chain against the table, ≈165 ms each; now 7–10 ms."""
+    scope = _need_scope(user, staff=staff, today=today)
+    if not scope:
+        return BoundedCount(0, False)
+    check = check if check is not None else Q()
+    if len(scope) == 1:  # park staff: no role index to keep, the check may pick its own
+        return bounded_count(Need.objects.filter(scope[0], where, check), cap)
+    # A CASE is opaque to the planner: it filters rows, it does not pick an index.
+    rows = Case(When(check, then=True), default=False) if check else Q()
+    branches = [
+        Need.objects.filter(branch, where, rows).order_by().values("pk") for branch in scope
+    ]
+    return bounded_count(branches[0].union(*branches[1:]), cap)
 
 
 def action_items_visible_to(

@@ -22,7 +22,7 @@ from liaisons.models import (
     NeedStatus,
 )
 from liaisons.paging import bounded_count, keyset_page, numbered_page
-from liaisons.selectors import queue_summary, with_running_due
+from liaisons.selectors import count_visible_needs, queue_summary, with_running_due
 from liaisons.services import kpis
 from liaisons.views.access import enterprises_of, liaison_of, visible_needs
 from liaisons.views.deadlines import (
@@ -298,9 +298,14 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     # Bounded counts ("10,000+"): a province-wide COUNT of open needs on every visit would read
     # hundreds of thousands of rows.
+    # Each count filters every branch of the user's scope (a chief's: their chains' needs on the
+    # (chain, status) index) instead of joining all of their needs against the table.
     counts = {
-        "open": bounded_count(visible.filter(status__in=NEED_OPEN_STATUSES)),
-        "overdue": bounded_count(visible.filter(overdue_q(now))),
+        "open": count_visible_needs(user, Q(status__in=NEED_OPEN_STATUSES), staff=staff),
+        # Only an open need runs late: its status picks the index, the deadlines filter rows.
+        "overdue": count_visible_needs(
+            user, Q(status__in=NEED_OPEN_STATUSES), check=overdue_q(now), staff=staff
+        ),
     }
     return render(
         request,
