@@ -266,6 +266,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enterprises.tasks.remove_abandoned_import_previews",
         "schedule": crontab(hour=3, minute=40),
     },
+    # The dashboards' needs and meetings figures, counted ahead (issue 6; SUMMARY_MAX_AGE).
+    "refresh-dashboard-summary": {
+        "task": "alliance.tasks.refresh_dashboard_summary",
+        "schedule": 600.0,
+    },
     # Owners of open action items past their due date, once per due date (Asia/Shanghai).
     "warn-overdue-action-items": {
         "task": "liaisons.tasks.warn_overdue_action_items",

@@ -36,3 +36,12 @@ def generate_weekly_report(week_start: str | None = None) -> str:
     week = date.fromisoformat(week_start) if week_start else reports.last_finished_week()
     _report, outcome = reports.weekly_report_generate(week_start=week)
     return outcome.value
+
+
+@shared_task
+def refresh_dashboard_summary() -> int:
+    """Beat, every ten minutes: recount the dashboards' needs and meetings figures (issue 6).
+    One transaction replaces both summaries (an INSERT … SELECT each); a repeat just recounts."""
+    from alliance import dashboards  # reads the needs app, imported late as above
+
+    return dashboards.refresh_need_summary()

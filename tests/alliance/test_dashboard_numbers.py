@@ -379,21 +379,23 @@ def test_query_count_does_not_grow_with_rows(client, crafted, page, django_asser
 
 def test_chain_dashboard_query_budget(client, crafted, django_assert_num_queries):
     client.force_login(crafted.chief)
-    # 1 session, 2 user, 3 the chain (scoped to its chief), 4 members by role, 5 party
-    # organizations, 6 needs by status × category × overdue, 7 rates by month, 8 meetings by
-    # month, 9 action items by status, 10 the chain's figures, 11 projects by year × bucket,
-    # 12 the navbar bell. Not staff, so no group query.
-    with django_assert_num_queries(12):
+    # No needs summary yet (test_dashboard_summary pins the budget with one: 11): 1 session, 2
+    # user, 3 the chain (scoped to its chief), 4 the chain's summary rows (none), 5 members by
+    # role, 6 party organizations, 7 needs by status × category × overdue, 8 rates by month, 9
+    # meetings by month, 10 action items by status, 11 the chain's figures, 12 projects by year ×
+    # bucket, 13 the navbar bell. Not staff, so no group query.
+    with django_assert_num_queries(13):
         client.get(reverse("dashboard:chain", args=["alpha"]))
 
 
 def test_park_overview_query_budget(client, crafted, django_assert_num_queries):
     client.force_login(factories.StaffFactory())
-    # 1 session, 2 user, 3 staff group, 4 needs by chain × status × category × overdue, 5
-    # chains with their firm counts, 6 party organizations per chain, 7 every chain's figures, 8
-    # members by role, 9 party organizations, 10 rates by month, 11 meetings by month, 12 action
-    # items, 13 projects by year × bucket, 14 the navbar bell.
-    with django_assert_num_queries(14):
+    # No needs summary yet (test_dashboard_summary pins the budget with one: 14): 1 session, 2
+    # user, 3 staff group, 4 the summary (none), 5 needs by chain × status × category × overdue,
+    # 6 chains with their firm counts, 7 party organizations per chain, 8 every chain's figures,
+    # 9 members by role, 10 party organizations, 11 rates by month, 12 meetings by month, 13
+    # action items, 14 projects by year × bucket, 15 the navbar bell.
+    with django_assert_num_queries(15):
         client.get(reverse("dashboard:overview"))
 
 
