@@ -10,6 +10,7 @@ from events.models import Decision, Event, EventSeries, EventStatus, Invitation,
 from tests import factories
 from tests.admin_helpers import (
     BASE_QUERIES,
+    ESTIMATED_COUNT,
     NO_FULL_COUNT,
     AdminCase,
     admin_matrix,
@@ -70,7 +71,7 @@ ADMIN_CASES = {
     # + the rows with event and user (no full count, no date hierarchy: alliance.paginators)
     Invitation: AdminCase(
         build=lambda n: factories.InvitationFactory.create_batch(n),
-        changelist_queries=NO_FULL_COUNT + 1,
+        changelist_queries=ESTIMATED_COUNT + 1,
     ),
     # + the rows with event and recipient (no full count); the date hierarchy's years
     ReminderDispatch: AdminCase(build=_reminders, changelist_queries=NO_FULL_COUNT + 2, add=False),

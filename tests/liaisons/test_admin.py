@@ -23,7 +23,7 @@ from liaisons.models import (
 from tests import factories
 from tests.admin_helpers import (
     BASE_QUERIES,
-    NO_FULL_COUNT,
+    ESTIMATED_COUNT,
     AdminCase,
     admin_matrix,
     admin_url,
@@ -97,7 +97,7 @@ ADMIN_CASES = {
     ),
     # + the rows with enterprise and liaison's user (no full count); the chain and department
     # filters' choices (no date hierarchy: a date filter; alliance.paginators)
-    Need: AdminCase(build=_needs, changelist_queries=NO_FULL_COUNT + 3, add=False),
+    Need: AdminCase(build=_needs, changelist_queries=ESTIMATED_COUNT + 3, add=False),
     # + the rows with owner and origin need; their chains (one prefetch); the chain filter;
     # the date hierarchy's years
     ActionItem: AdminCase(build=_action_items, changelist_queries=BASE_QUERIES + 4),
@@ -108,7 +108,9 @@ ADMIN_CASES = {
         add=False,
     ),
     # + the rows with their need (no full count, no date hierarchy: alliance.paginators)
-    NeedEscalation: AdminCase(build=_escalations, changelist_queries=NO_FULL_COUNT + 1, add=False),
+    NeedEscalation: AdminCase(
+        build=_escalations, changelist_queries=ESTIMATED_COUNT + 1, add=False
+    ),
 }
 
 

@@ -146,7 +146,8 @@ def test_admin_need_changelist_does_not_count_the_table(client, world, monkeypat
     # A table the planner knows to be big: its estimate, and no COUNT of the needs at all.
     monkeypatch.setattr(paginators, "estimated_rows", lambda model, using="default": 3_000_000)
     count, sql = queries(client, url)
-    assert count == many - 2  # no catalogue lookup (stubbed here) and no COUNT
+    # No COUNT, and on PostgreSQL no catalogue lookup either (stubbed here; SQLite has none).
+    assert count == many - (2 if connection.vendor == "postgresql" else 1)
     assert not [s for s in sql if "COUNT(" in s and "liaisons_need" in s]
     html = client.get(url).content.decode()
     assert "3000000" in html or "3,000,000" in html
