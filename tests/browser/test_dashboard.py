@@ -31,30 +31,6 @@ NEV_CHARTS = (
 
 
 @pytest.fixture
-def console_problems(page: Page) -> list[str]:
-    """Console errors and warnings (CSP violations, ECharts complaints), page errors, 4xx/5xx."""
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console {message.type}: {message.text}")
-            if message.type in {"error", "warning"}
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            problems.append(f"HTTP {response.status}: {response.url}")
-            if response.status >= 400
-            else None
-        ),
-    )
-    return problems
-
-
-@pytest.fixture
 def demo(settings):
     settings.DEBUG = False
     load_demo()

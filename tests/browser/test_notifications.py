@@ -16,7 +16,6 @@ from tests.browser.test_shell import (
     DESKTOP,
     PHONE,
     assert_no_horizontal_overflow,
-    console_problems,  # noqa: F401  (fixture)
     shoot,
     sign_in,
 )
@@ -61,7 +60,7 @@ def bell(page: Page):
     return page.locator("header .portal-bell")
 
 
-def test_bell_list_and_marking_read(page: Page, live_server, inbox, console_problems):  # noqa: F811
+def test_bell_list_and_marking_read(page: Page, live_server, inbox, console_problems):
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
 

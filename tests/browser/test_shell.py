@@ -22,32 +22,6 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 
 @pytest.fixture
-def console_problems(page: Page):
-    """Console errors (CSP violations, failed loads) and uncaught JS errors seen by the page."""
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(
-                f"console {message.type}: {message.text} ({message.location.get('url')})"
-            )
-            if message.type in {"error", "warning"}
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            problems.append(f"HTTP {response.status}: {response.url}")
-            if response.status >= 400
-            else None
-        ),
-    )
-    return problems
-
-
-@pytest.fixture
 def world(db):
     machinery = factories.IndustryChainFactory(
         code="machinery", name="工程机械", alliance_name="工程机械产业链党建联盟", order=3
