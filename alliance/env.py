@@ -94,6 +94,9 @@ def _scheme(name: str, value: str, allowed: set[str]) -> str:
     return scheme
 
 
+PG_SESSION_OPTIONS = "-c max_parallel_workers_per_gather=0 -c jit=off"
+
+
 def get_database(name: str, default: str) -> dict:
     value = _raw(name) or default
     scheme = _scheme(name, value, _DATABASE_SCHEMES)
@@ -113,6 +116,13 @@ def get_database(name: str, default: str) -> dict:
     else:
         config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = True
+        # The portal's statements are short lookups on indexes. A parallel plan costs more to
+        # start (two worker processes per Gather) than it saves: a liaison's queue took 17 ms
+        # with parallel workers and 1 ms without. JIT compiling is the same trade on a larger
+        # scale. The few big aggregates (dashboard summaries, weekly reports) are rebuilt by
+        # beat. A URL's own `?options=` wins.
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("options", PG_SESSION_OPTIONS)
     return config
 
 

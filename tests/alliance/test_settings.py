@@ -32,6 +32,7 @@ PROBE = (
     "'ALLOWED_HOSTS', 'EMAIL_FILE_PATH', 'LANGUAGES', 'CELERY_BROKER_TRANSPORT_OPTIONS')} | "
     "{'DB_ENGINE': s.DATABASES['default']['ENGINE'],"
     " 'DB_NAME': str(s.DATABASES['default']['NAME']),"
+    " 'DB_OPTIONS': s.DATABASES['default'].get('OPTIONS', {}),"
     " 'STATIC': s.STORAGES['staticfiles']['BACKEND'], 'HASHER': s.PASSWORD_HASHERS[0]}))"
 )
 SECRET = "s" * 10 + "-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
@@ -91,10 +92,33 @@ def test_service_urls_are_read():
     )
     assert values["DB_ENGINE"] == "django.db.backends.postgresql"
     assert values["DB_NAME"] == "hongchain"
+    # Web statements are short index lookups: no parallel workers, no JIT (issue 6, bench/).
+    assert values["DB_OPTIONS"]["options"] == "-c max_parallel_workers_per_gather=0 -c jit=off"
     assert values["CELERY_BROKER_URL"] == "redis://redis.internal:6379/1"
     assert "visibility_timeout" in values["CELERY_BROKER_TRANSPORT_OPTIONS"]
     assert values["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert values["EMAIL_FILE_PATH"] == "/var/mail/portal"
+
+
+def test_a_database_url_can_choose_its_own_session_options():
+    values = loaded(
+        DJANGO_DEBUG="1",
+        DATABASE_URL="postgres://portal:pw@db.internal:5432/hongchain?options=-c%20jit%3Don",
+    )
+    assert values["DB_OPTIONS"]["options"] == "-c jit=on"
+
+
+@pytest.mark.django_db
+def test_postgresql_sessions_run_without_parallel_workers_or_jit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL session settings")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
 
 
 @pytest.mark.parametrize(
