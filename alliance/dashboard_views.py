@@ -25,7 +25,7 @@ from alliance.dashboard_services import (
     chain_indicator_save,
     signed_project_save,
 )
-from alliance.roles import is_park_staff
+from alliance.roles import request_is_park_staff
 from chains.models import ChainIndicator, IndustryChain
 from enterprises.models import SignedProject
 from liaisons.selectors import needs_visible_to
@@ -33,16 +33,8 @@ from liaisons.selectors import needs_visible_to
 PROJECTS_PER_PAGE = 25
 
 
-def _is_staff(request: HttpRequest) -> bool:
-    # Shared with the navbar's `user_is_park_staff` tag: one group query per request.
-    cached = getattr(request, "_portal_is_park_staff", None)
-    if cached is None:
-        cached = request._portal_is_park_staff = is_park_staff(request.user)
-    return cached
-
-
 def _get_chain_for_user(request: HttpRequest, code: str) -> IndustryChain:
-    staff = _is_staff(request)
+    staff = request_is_park_staff(request)
     chains = dashboards.chains_visible_to(request.user, staff=staff)
     chain = get_object_or_404(chains.select_related("chief"), code=code)
     request._dashboard_chief = not staff  # the navbar's dashboard link, without a query
@@ -50,7 +42,7 @@ def _get_chain_for_user(request: HttpRequest, code: str) -> IndustryChain:
 
 
 def _get_chain_for_staff(request: HttpRequest, code: str) -> IndustryChain:
-    if not _is_staff(request):
+    if not request_is_park_staff(request):
         raise Http404
     return _get_chain_for_user(request, code)
 
@@ -59,7 +51,7 @@ def _get_chain_for_staff(request: HttpRequest, code: str) -> IndustryChain:
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     """Park staff: the park overview. A chain chief: their chain, or a choice of their chains."""
-    if not _is_staff(request):
+    if not request_is_park_staff(request):
         chains = list(dashboards.chains_visible_to(request.user, staff=False))
         if not chains:
             raise Http404
@@ -87,7 +79,7 @@ def chain_detail(request: HttpRequest, code: str) -> HttpResponse:
             "chain": chain,
             "data": data,
             "charts": dashboard_charts(data),
-            "is_staff": _is_staff(request),
+            "is_staff": request_is_park_staff(request),
         },
     )
 
@@ -109,7 +101,7 @@ def chain_map(request: HttpRequest, code: str) -> HttpResponse:
             "chain": chain,
             "data": data,
             "graph": map_chart(data, firm_urls=urls),
-            "is_staff": _is_staff(request),
+            "is_staff": request_is_park_staff(request),
         },
     )
 
@@ -117,7 +109,7 @@ def chain_map(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def firm_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = _is_staff(request)
+    staff = request_is_park_staff(request)
     firms = dashboards.enterprises_visible_to(request.user, staff=staff)
     firm = get_object_or_404(firms.select_related("primary_chain"), pk=pk)
     request._dashboard_chief = not staff

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
 from django.db.models import Count, Prefetch, Q
+from django.http import HttpRequest
 from django.utils import timezone
 
+from alliance.models import Notification
 from chains.models import IndustryChain
 from enterprises.models import ChainMembership, EnterpriseContact, PartyOrganization
 from liaisons.models import Department, Liaison, LiaisonAssignment, TaskForceMembership
@@ -20,6 +26,111 @@ def is_park_staff(user) -> bool:
     if user.is_superuser:
         return True
     return user.is_staff and user.groups.filter(name=PARK_STAFF_GROUP).exists()
+
+
+@dataclass(frozen=True)
+class NavbarFacts:
+    """What the portal knows about the signed-in person on every page, from one query.
+
+    The navbar offers only links its reader can open: the dashboards to park staff and chain
+    chiefs, the weekly reports to those and to department heads, the admin to park staff. The
+    same facts tell `needs_visible_to` which of its role branches this person holds, so a page
+    asks its roles once (issue 6: every query a list page saves counts).
+    """
+
+    unread: int = 0
+    is_park_staff: bool = False
+    chairs_chain: bool = False
+    heads_department: bool = False
+    is_secretary: bool = False  # an EnterpriseContact of some firm
+    is_liaison: bool = False  # has a Liaison record (active or not)
+
+    @property
+    def sees_dashboards(self) -> bool:
+        # alliance.dashboards.chains_visible_to: all chains for staff, a chief's own chains.
+        return self.is_park_staff or self.chairs_chain
+
+    @property
+    def sees_weekly_reports(self) -> bool:
+        # alliance.reports.report_scope_for: staff, department heads and chain chiefs.
+        return self.is_park_staff or self.chairs_chain or self.heads_department
+
+
+@cache
+def _facts_sql() -> str:
+    """One statement of scalar subqueries, written once from the models' tables and columns.
+
+    Hand-written because it runs on every page: the ORM spent longer compiling its five
+    subqueries than the database spent answering them."""
+    quote = connection.ops.quote_name
+
+    # Table and column names come from the models; every value is a parameter.
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    def column(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    def exists(model, name: str) -> str:
+        return f"EXISTS(SELECT 1 FROM {table(model)} WHERE {column(model, name)} = %s)"  # noqa: S608
+
+    members, group = get_user_model().groups.through, Group
+    unread = (
+        f"(SELECT COUNT(*) FROM {table(Notification)}"  # noqa: S608
+        f" WHERE {column(Notification, 'recipient')} = %s"
+        f" AND {column(Notification, 'read_at')} IS NULL)"
+    )
+    in_staff_group = (
+        f"EXISTS(SELECT 1 FROM {table(members)} m INNER JOIN {table(group)} g"  # noqa: S608
+        f" ON (m.{column(members, 'group')} = g.{column(group, 'id')})"
+        f" WHERE m.{column(members, 'user')} = %s AND g.{column(group, 'name')} = %s)"
+    )
+    return ", ".join(
+        [
+            f"SELECT {unread}",
+            in_staff_group,
+            exists(IndustryChain, "chief"),
+            exists(Department, "head"),
+            exists(EnterpriseContact, "user"),
+            exists(Liaison, "user"),
+        ]
+    )
+
+
+def navbar_facts(user) -> NavbarFacts:
+    """The bell's unread count and the person's roles in ONE query.
+
+    The roles mirror `is_park_staff`, chain chiefs (`IndustryChain.chief`), department heads
+    (`Department.head`), enterprise contacts and liaisons, each an EXISTS next to the COUNT.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return NavbarFacts()
+    pk = user.pk
+    with connection.cursor() as cursor:
+        cursor.execute(_facts_sql(), [pk, pk, PARK_STAFF_GROUP, pk, pk, pk, pk])
+        unread, in_staff_group, chairs, heads, secretary, liaison = cursor.fetchone()
+    return NavbarFacts(
+        unread=unread,
+        is_park_staff=user.is_superuser or (user.is_staff and bool(in_staff_group)),
+        chairs_chain=bool(chairs),
+        heads_department=bool(heads),
+        is_secretary=bool(secretary),
+        is_liaison=bool(liaison),
+    )
+
+
+def request_navbar_facts(request: HttpRequest) -> NavbarFacts:
+    """`navbar_facts` for this request's user, asked at most once per request."""
+    facts = getattr(request, "_portal_navbar_facts", None)
+    if facts is None:
+        facts = request._portal_navbar_facts = navbar_facts(request.user)
+    return facts
+
+
+def request_is_park_staff(request: HttpRequest) -> bool:
+    """`is_park_staff(request.user)` from the request's one facts query (the navbar needs it
+    anyway), so the view, the navbar and the scoping ask once between them."""
+    return request_navbar_facts(request).is_park_staff
 
 
 @dataclass

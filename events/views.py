@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliance.notifications import absolute_url
-from alliance.roles import is_park_staff
+from alliance.roles import request_is_park_staff
 from events import selectors
 from events.exceptions import EventActionError
 from events.exports import attendance_workbook
@@ -68,21 +68,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _is_staff(request: HttpRequest) -> bool:
-    # Shared with the navbar's template tag, which reads the same attribute.
-    cached = getattr(request, "_portal_is_park_staff", None)
-    if cached is None:
-        cached = is_park_staff(request.user)
-        request._portal_is_park_staff = cached
-    return cached
-
-
 def staff_only(view):
     """Park staff only; to anyone else the page does not exist."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        if not _is_staff(request):
+        if not request_is_park_staff(request):
             raise Http404
         return view(request, *args, **kwargs)
 
@@ -90,7 +81,7 @@ def staff_only(view):
 
 
 def _get_event_for_user(request: HttpRequest, pk: int) -> Event:
-    events = selectors.events_visible_to(request.user, staff=_is_staff(request))
+    events = selectors.events_visible_to(request.user, staff=request_is_park_staff(request))
     return get_object_or_404(events.select_related("series"), pk=pk)
 
 
@@ -118,7 +109,7 @@ def _report(request: HttpRequest, error: EventActionError) -> None:
 @login_required
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
-    staff = _is_staff(request)
+    staff = request_is_park_staff(request)
     when = request.GET.get("when", "upcoming")
     if when not in ("upcoming", "past", "all"):
         when = "upcoming"
@@ -146,7 +137,7 @@ def _decisions_for(event: Event, user, *, staff: bool) -> list:
 @login_required
 @require_GET
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    staff = _is_staff(request)
+    staff = request_is_park_staff(request)
     event = _get_event_for_user(request, pk)
     now = timezone.now()
     my_invitation = Invitation.objects.filter(event=event, user=request.user).first()
@@ -437,7 +428,7 @@ def event_check_in(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "events/check_in_refused.html",
-            {"event_pk": pk, "is_staff": _is_staff(request)},
+            {"event_pk": pk, "is_staff": request_is_park_staff(request)},
             status=403,
         )
     if request.method == "POST":

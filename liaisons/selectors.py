@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Protocol
 
 from django.db import connections
 from django.db.models import Case, CharField, DateTimeField, F, Q, QuerySet, Value, When
@@ -24,35 +25,76 @@ from liaisons.models import (
 from liaisons.paging import BoundedCount, bounded_count
 
 
-def _need_scope(user, *, staff: bool | None = None, today: date | None = None) -> list[Q]:
+class HeldRoles(Protocol):
+    """Which of the scope's roles a person holds (`alliance.roles.NavbarFacts` answers it)."""
+
+    is_park_staff: bool
+    is_secretary: bool
+    is_liaison: bool
+    heads_department: bool
+    chairs_chain: bool
+
+
+def _need_scope(
+    user,
+    *,
+    staff: bool | None = None,
+    today: date | None = None,
+    roles: HeldRoles | None = None,
+) -> list[Q]:
     """The scope of `needs_visible_to` as predicates whose OR is every need `user` may see:
     none for nobody, one for park staff, one per role (and the firm's own) for everybody else.
-    The only query made here is the park-staff group check (skipped when `staff` is given)."""
+
+    Without `roles` every role's branch is there (a role the person does not hold matches no
+    row) and the only query made is the park-staff group check (skipped when `staff` is given).
+    With `roles` (the request's facts, already read) only the branches of the roles held are
+    built: the same rows, a smaller statement (a secretary's list is one indexed filter)."""
     if not (user.is_authenticated and user.is_active):
         return []
+    if roles is not None:
+        staff = roles.is_park_staff
     own_enterprise = Q(
         enterprise__in=EnterpriseContact.objects.filter(user=user).values("enterprise")
     )
+    not_draft = ~Q(status=NeedStatus.DRAFT)
     if is_park_staff(user) if staff is None else staff:
-        return [own_enterprise | ~Q(status=NeedStatus.DRAFT)]
+        if roles is not None and not roles.is_secretary:
+            return [not_draft]
+        return [own_enterprise | not_draft]
     today = today or timezone.localdate()
     active = Q(until__isnull=True) | Q(until__gte=today)
-    roles = [
-        Q(liaison__in=Liaison.objects.filter(user=user).values("pk")),
-        Q(
-            enterprise__in=LiaisonAssignment.objects.filter(active, liaison__user=user).values(
-                "enterprise"
+    liaison = roles is None or roles.is_liaison
+    branches = [
+        (roles is None or roles.is_secretary, own_enterprise),
+        (liaison, Q(liaison__in=Liaison.objects.filter(user=user).values("pk")) & not_draft),
+        (
+            liaison,
+            Q(
+                enterprise__in=LiaisonAssignment.objects.filter(active, liaison__user=user).values(
+                    "enterprise"
+                )
             )
+            & not_draft,
         ),
-        Q(department__in=Department.objects.filter(head=user).values("pk")),
-        Q(chain__in=IndustryChain.objects.filter(chief=user).values("pk")),
+        (
+            roles is None or roles.heads_department,
+            Q(department__in=Department.objects.filter(head=user).values("pk")) & not_draft,
+        ),
+        (
+            roles is None or roles.chairs_chain,
+            Q(chain__in=IndustryChain.objects.filter(chief=user).values("pk")) & not_draft,
+        ),
     ]
-    not_draft = ~Q(status=NeedStatus.DRAFT)
-    return [own_enterprise] + [role & not_draft for role in roles]
+    return [branch for held, branch in branches if held]
 
 
 def needs_visible_to(
-    user, *, today: date | None = None, where: Q | None = None, staff: bool | None = None
+    user,
+    *,
+    today: date | None = None,
+    where: Q | None = None,
+    staff: bool | None = None,
+    roles: HeldRoles | None = None,
 ) -> QuerySet[Need]:
     """Every need `user` may see, and no other; every list and detail view starts here.
 
@@ -76,8 +118,10 @@ def needs_visible_to(
     `where` (the same rows as `.filter(where)`) is put into every branch, so that each branch
     reads its own index with the filter (a chief's open needs: `(chain, status)`) instead of
     collecting all of the user's needs first; `count_visible_needs` counts such a filter.
+
+    `roles` (a page's `request_navbar_facts`) leaves out the branches of roles not held.
     """
-    scope = _need_scope(user, staff=staff, today=today)
+    scope = _need_scope(user, staff=staff, today=today, roles=roles)
     where = where if where is not None else Q()
     if not scope:
         return Need.objects.none()
@@ -95,6 +139,7 @@ def count_visible_needs(
     cap: int | None = None,
     staff: bool | None = None,
     today: date | None = None,
+    roles: HeldRoles | None = None,
 ) -> BoundedCount:
     """`bounded_count(needs_visible_to(user).filter(where, check))` without `id IN (…)`.
 
@@ -109,7 +154,7 @@ def count_visible_needs(
 
     Issue 6 (docs/benchmarks.md §5): at ×100 each of the supervision page's two counts joined a
     chief's whole chain against the table, ≈165 ms each; now 7–10 ms."""
-    scope = _need_scope(user, staff=staff, today=today)
+    scope = _need_scope(user, staff=staff, today=today, roles=roles)
     if not scope:
         return BoundedCount(0, False)
     check = check if check is not None else Q()

@@ -7,8 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.translation import gettext as _
 
-from alliance.context_processors import request_navbar_facts
-from alliance.roles import AllianceProfile
+from alliance.roles import AllianceProfile, request_navbar_facts
 from liaisons.services.kpis import Rate
 
 register = template.Library()
@@ -68,7 +67,7 @@ def pct(value) -> str:
 def dashboard_link_visible(context) -> bool:
     """Whether to offer the dashboards (park staff and chain chiefs), on every page and without
     a query of its own: the answer comes with the notification bell's query
-    (alliance.context_processors.navbar_facts), or from the profile a page already has."""
+    (alliance.roles.navbar_facts), or from the profile a page already has."""
     profile = context.get("profile")
     if isinstance(profile, AllianceProfile):
         return bool(profile.is_park_staff or profile.chaired_chains)

@@ -8,8 +8,7 @@ from django import template
 from django.conf import settings
 from django.contrib.messages import constants as message_levels
 
-from alliance.context_processors import NavbarFacts, request_navbar_facts
-from alliance.roles import AllianceProfile
+from alliance.roles import AllianceProfile, NavbarFacts, request_navbar_facts
 
 register = template.Library()
 
@@ -32,11 +31,8 @@ def user_is_park_staff(context) -> bool:
     user = context.get("user")
     if user is None or request is None:
         return False
-    # A view may have asked already; else the navbar's facts answer it within the query the
-    # notification bell makes anyway (alliance.context_processors), remembered for the request.
-    cached = getattr(request, "_portal_is_park_staff", None)
-    if cached is not None:
-        return cached
+    # The request's one facts query answers it (the bell makes it anyway; a view that checked
+    # the staff role already made it).
     if getattr(user, "is_authenticated", False):
         return request_navbar_facts(request).is_park_staff
     return False

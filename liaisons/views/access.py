@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from alliance.roles import is_park_staff
+from alliance.roles import is_park_staff, request_is_park_staff, request_navbar_facts
 from enterprises.models import Enterprise, EnterpriseContact
 from liaisons.models import Liaison, Need
 from liaisons.selectors import needs_visible_to
@@ -50,11 +50,14 @@ class NeedAccess:
 
 
 def visible_needs(request: HttpRequest) -> QuerySet[Need]:
-    """`needs_visible_to(request.user)`, built once per request (it checks the staff group);
-    every list, count and lookup of the request filters this one queryset."""
+    """`needs_visible_to(request.user)`, built once per request from the request's one facts
+    query (the roles held, shared with the navbar); every list, count and lookup of the request
+    filters this one queryset."""
     visible = getattr(request, "_visible_needs", None)
     if visible is None:
-        visible = request._visible_needs = needs_visible_to(request.user)
+        visible = request._visible_needs = needs_visible_to(
+            request.user, roles=request_navbar_facts(request)
+        )
     return visible
 
 
@@ -70,15 +73,15 @@ def need_detail_queryset(visible: QuerySet[Need]) -> QuerySet[Need]:
     )
 
 
-def access_for(user, need: Need) -> NeedAccess:
-    """Two small queries at most (park staff group, the firm's contacts); the rest comes with
-    the need. The same relations as the services check."""
+def access_for(user, need: Need, *, staff: bool | None = None) -> NeedAccess:
+    """Two small queries at most (park staff group unless `staff` is given, the firm's
+    contacts); the rest comes with the need. The same relations as the services check."""
     return NeedAccess(
         secretary=EnterpriseContact.objects.filter(
             user=user, enterprise_id=need.enterprise_id
         ).exists(),
         liaison=need.liaison_id is not None and need.liaison.user_id == user.pk,
-        staff=is_park_staff(user),
+        staff=is_park_staff(user) if staff is None else staff,
         overseer=(need.department_id is not None and need.department.head_id == user.pk)
         or (need.chain_id is not None and need.chain.chief_id == user.pk),
     )
@@ -88,7 +91,7 @@ def get_need_for_user(request: HttpRequest, pk: int) -> tuple[Need, NeedAccess]:
     need = need_detail_queryset(visible_needs(request)).filter(pk=pk).first()
     if need is None:
         raise Http404
-    return need, access_for(request.user, need)
+    return need, access_for(request.user, need, staff=request_is_park_staff(request))
 
 
 def require(access: NeedAccess, roles: tuple[str, ...]) -> None:

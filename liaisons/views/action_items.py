@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alliance.roles import is_park_staff
+from alliance.roles import request_is_park_staff
 from alliance.xlsx import Sheet, xlsx_response
 from chains.models import IndustryChain
 from liaisons.action_item_forms import (
@@ -64,16 +64,8 @@ DUE_DAYS_DEFAULT = 60
 # --- Scoping ---------------------------------------------------------------------------------
 
 
-def _is_staff(request: HttpRequest) -> bool:
-    # The same attribute the navbar's template tag reads: one staff query per request.
-    cached = getattr(request, "_portal_is_park_staff", None)
-    if cached is None:
-        cached = request._portal_is_park_staff = is_park_staff(request.user)
-    return cached
-
-
 def _visible(request: HttpRequest) -> QuerySet[ActionItem]:
-    return action_items_visible_to(request.user, staff=_is_staff(request))
+    return action_items_visible_to(request.user, staff=request_is_park_staff(request))
 
 
 @dataclass(frozen=True)
@@ -92,7 +84,7 @@ def _get_item(request: HttpRequest, pk: int) -> tuple[ActionItem, ItemAccess]:
     )
     if item is None:
         raise Http404
-    staff = _is_staff(request)
+    staff = request_is_park_staff(request)
     manage = services.can_manage(request.user, item, staff=staff)
     report = manage or services.can_report(request.user, item, staff=staff)
     return item, ItemAccess(staff=staff, manage=manage, report=report)
@@ -187,7 +179,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
-            "is_staff": _is_staff(request),
+            "is_staff": request_is_park_staff(request),
             "today": timezone.localdate(),
         },
     )
@@ -363,7 +355,7 @@ def _form_values(data: dict) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_create(request: HttpRequest) -> HttpResponse:
-    _require(_is_staff(request))
+    _require(request_is_park_staff(request))
     form = ActionItemForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -420,7 +412,9 @@ def project_from_need(request: HttpRequest, need_pk: int) -> HttpResponse:
         needs_visible_to(request.user).select_related("enterprise", "chain", "liaison__user"),
         pk=need_pk,
     )
-    _require(services.can_make_project_from(request.user, need, staff=_is_staff(request)))
+    _require(
+        services.can_make_project_from(request.user, need, staff=request_is_park_staff(request))
+    )
     partner = request.GET.get("partner", "")
     initial = {
         "title": need.title,

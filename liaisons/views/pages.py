@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from alliance import workcalendar
-from alliance.roles import is_park_staff
+from alliance.roles import request_is_park_staff, request_navbar_facts
 from liaisons.forms import NeedFilterForm
 from liaisons.models import (
     NEED_OPEN_STATUSES,
@@ -24,7 +24,7 @@ from liaisons.models import (
 from liaisons.paging import bounded_count, keyset_page, numbered_page
 from liaisons.selectors import count_visible_needs, queue_summary, with_running_due
 from liaisons.services import kpis
-from liaisons.views.access import enterprises_of, liaison_of, visible_needs
+from liaisons.views.access import liaison_of, visible_needs
 from liaisons.views.deadlines import (
     amber_horizon,
     mark_deadlines,
@@ -66,7 +66,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "query": page.query,
-            "can_submit": enterprises_of(request.user).exists(),
+            "can_submit": request_navbar_facts(request).is_secretary,
         },
     )
 
@@ -173,7 +173,7 @@ def liaison_firm_needs(request: HttpRequest, enterprise_id: int) -> HttpResponse
 @require_GET
 def need_inbox(request: HttpRequest) -> HttpResponse:
     """Park staff's triage inbox: everything waiting for a staff decision."""
-    if not is_park_staff(request.user):
+    if not request_is_park_staff(request):
         raise Http404
     now = timezone.now()
     visible = _list_queryset(request)
@@ -221,11 +221,11 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
 
 def _kpi_scope(request: HttpRequest) -> str | None:
     """Who sees which KPI tables: staff all needs, heads and chiefs their own (None: nobody)."""
-    user = request.user
-    if is_park_staff(user):
+    facts = request_navbar_facts(request)
+    if facts.is_park_staff:
         return "staff"
-    if user.headed_departments.exists() or user.chaired_chains.exists():
-        return f"user-{user.pk}"
+    if facts.heads_department or facts.chairs_chain:
+        return f"user-{request.user.pk}"
     return None
 
 
@@ -276,7 +276,7 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
     chief and park staff (DESIGN §4).
     """
     user = request.user
-    staff = is_park_staff(user)
+    staff = request_is_park_staff(request)
     heads = list(user.headed_departments.values_list("pk", flat=True))
     chains = list(user.chaired_chains.values_list("pk", flat=True))
     if not (staff or heads or chains):

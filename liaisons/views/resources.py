@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alliance.roles import is_park_staff
+from alliance.roles import request_is_park_staff
 from alliance.xlsx import Sheet, xlsx_response
 from liaisons.exceptions import NeedActionError
 from liaisons.models import DepartmentResource, Need, NeedCategory
@@ -30,14 +30,6 @@ from liaisons.views.access import NeedAccess, get_need_for_user, visible_needs
 
 RESOURCES_PER_PAGE = 20
 LINKED_NEEDS_SHOWN = 50
-
-
-def _is_staff(request: HttpRequest) -> bool:
-    """is_park_staff(request.user), asked once per request."""
-    staff = getattr(request, "_resources_is_staff", None)
-    if staff is None:
-        staff = request._resources_is_staff = is_park_staff(request.user)
-    return staff
 
 
 def _mark(resources, today) -> list[DepartmentResource]:
@@ -77,7 +69,9 @@ def resource_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": form,
             "query": query.urlencode(),
-            "can_manage": departments_managed_by(request.user, staff=_is_staff(request)).exists(),
+            "can_manage": departments_managed_by(
+                request.user, staff=request_is_park_staff(request)
+            ).exists(),
         },
     )
 
@@ -198,7 +192,7 @@ def _form_data(form: ResourceForm) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def resource_create(request: HttpRequest) -> HttpResponse:
-    departments = departments_managed_by(request.user, staff=_is_staff(request))
+    departments = departments_managed_by(request.user, staff=request_is_park_staff(request))
     if not departments.exists():
         raise Http404
     form = ResourceForm(request.POST or None, departments=departments)
@@ -218,7 +212,7 @@ def resource_create(request: HttpRequest) -> HttpResponse:
 
 def _manageable(request: HttpRequest, pk: int) -> DepartmentResource:
     return get_object_or_404(
-        resources_manageable_by(request.user, staff=_is_staff(request)).select_related(
+        resources_manageable_by(request.user, staff=request_is_park_staff(request)).select_related(
             "department"
         ),
         pk=pk,
@@ -229,7 +223,7 @@ def _manageable(request: HttpRequest, pk: int) -> DepartmentResource:
 @require_http_methods(["GET", "POST"])
 def resource_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resource = _manageable(request, pk)
-    departments = departments_managed_by(request.user, staff=_is_staff(request))
+    departments = departments_managed_by(request.user, staff=request_is_park_staff(request))
     form = ResourceForm(request.POST or None, instance=resource, departments=departments)
     if request.method == "POST":
         if form.is_valid():

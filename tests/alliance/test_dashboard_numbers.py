@@ -390,12 +390,12 @@ def test_chain_dashboard_query_budget(client, crafted, django_assert_num_queries
 
 def test_park_overview_query_budget(client, crafted, django_assert_num_queries):
     client.force_login(factories.StaffFactory())
-    # No needs summary yet (test_dashboard_summary pins the budget with one: 14): 1 session, 2
-    # user, 3 staff group, 4 the summary (none), 5 needs by chain × status × category × overdue,
-    # 6 chains with their firm counts, 7 party organizations per chain, 8 every chain's figures,
-    # 9 members by role, 10 party organizations, 11 rates by month, 12 meetings by month, 13
-    # action items, 14 projects by year × bucket, 15 the navbar bell.
-    with django_assert_num_queries(15):
+    # No needs summary yet (test_dashboard_summary pins the budget with one: 13): 1 session, 2
+    # user, 3 the person's roles with the navbar bell, 4 the summary (none), 5 needs by chain ×
+    # status × category × overdue, 6 chains with their firm counts, 7 party organizations per
+    # chain, 8 every chain's figures, 9 members by role, 10 party organizations, 11 rates by
+    # month, 12 meetings by month, 13 action items, 14 projects by year × bucket.
+    with django_assert_num_queries(14):
         client.get(reverse("dashboard:overview"))
 
 

@@ -105,15 +105,15 @@ def test_the_beat_task_refreshes_the_summary(crafted):
 def test_park_overview_query_budget_with_summary(client, crafted, django_assert_num_queries):
     client.force_login(factories.StaffFactory())
     dashboards.refresh_need_summary()
-    # 1 session, 2 user, 3 staff group, 4 summary by chain × status × category × overdue, 5
-    # summary rates by month, 6 chains with their firm counts, 7 party organizations per chain,
-    # 8 every chain's figures, 9 members by role, 10 party organizations, 11 meetings by month,
-    # 12 action items, 13 projects by year × bucket, 14 the navbar bell.
-    with django_assert_num_queries(14):
+    # 1 session, 2 user, 3 the person's roles with the navbar bell, 4 summary by chain × status
+    # × category × overdue, 5 summary rates by month, 6 chains with their firm counts, 7 party
+    # organizations per chain, 8 every chain's figures, 9 members by role, 10 party
+    # organizations, 11 meetings by month, 12 action items, 13 projects by year × bucket.
+    with django_assert_num_queries(13):
         client.get(reverse("dashboard:overview"))
     grow(crafted, 8)
     dashboards.refresh_need_summary()
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         client.get(reverse("dashboard:overview"))
 
 

@@ -13,8 +13,9 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alliance.context_processors import NavbarFacts, navbar_facts, notifications
+from alliance.context_processors import notifications
 from alliance.models import Notification
+from alliance.roles import NavbarFacts, navbar_facts, request_is_park_staff
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +150,6 @@ def test_the_query_is_lazy_and_made_once_per_request(people, django_assert_num_q
     with django_assert_num_queries(1):
         assert context["portal_nav"].sees_dashboards
         assert context["unread_notification_count"] == 0
-        assert request._portal_is_park_staff is False
+        assert request_is_park_staff(request) is False
     request.user = AnonymousUser()
     assert notifications(request) == {}

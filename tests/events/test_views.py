@@ -786,17 +786,18 @@ def test_event_list_queries_do_not_grow_with_meetings(world, django_assert_num_q
     staff_one, _ = count_queries(staff, url("event-list"))
     invitee_one, _ = count_queries(invitee, url("event-list"))
     add(30)
-    # Staff: session, user, staff check; COUNT for the pager; the navbar bell's unread count;
-    # the page of meetings with their invitation counts; their chains (one prefetch).
-    with django_assert_num_queries(7):
+    # Staff: session, user, the roles (staff check) with the navbar bell's unread count; COUNT
+    # for the pager; the page of meetings with their invitation counts; their chains (one
+    # prefetch).
+    with django_assert_num_queries(6):
         response = staff.get(url("event-list"))
     assert len(response.context["page"].object_list) == 20
     # An invitee: the same, with their own reply as a subquery instead of the counts.
     with django_assert_num_queries(invitee_one):
         response = invitee.get(url("event-list"))
     assert len(response.context["page"].object_list) == 20
-    assert staff_one == 7
-    assert invitee_one <= 7
+    assert staff_one == 6
+    assert invitee_one <= 6
 
 
 def test_event_detail_queries_do_not_grow_with_invitations(world, django_assert_num_queries):
@@ -824,14 +825,14 @@ def test_event_detail_queries_do_not_grow_with_invitations(world, django_assert_
             checked_in_at=timezone.now() if i % 2 else None,
             checked_in_by=world.staff if i % 2 else None,
         )
-    # 1. session, 2. user, 3. staff check, 4. the meeting with its series, 5. my invitation,
-    # 6. its chains, 7. the decisions with their action items and owners, 8. the invitations with
-    # user, liaison department and who checked them in, 9.–11. the affiliations (enterprise
-    # contacts with their firms, headed departments, chaired chains), 12. the draft agenda's
-    # needs, 13. the navbar bell's unread count.
-    with django_assert_num_queries(13):
+    # 1. session, 2. user, 3. the roles (staff check) with the navbar bell's unread count, 4. the
+    # meeting with its series, 5. my invitation, 6. its chains, 7. the decisions with their action
+    # items and owners, 8. the invitations with user, liaison department and who checked them
+    # in, 9.–11. the affiliations (enterprise contacts with their firms, headed departments,
+    # chaired chains), 12. the draft agenda's needs.
+    with django_assert_num_queries(12):
         response = staff.get(target)
-    assert one == 13
+    assert one == 12
     assert len(response.context["invitations"]) == 200
     assert response.context["counts"]["invited"] == 200
 

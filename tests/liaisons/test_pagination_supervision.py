@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance.models import User
+from alliance.roles import navbar_facts
 from liaisons.models import NEED_OPEN_STATUSES, EscalationLevel, NeedEscalation, NeedStatus
 from liaisons.selectors import count_visible_needs, needs_visible_to
 from liaisons.views.deadlines import overdue_q
@@ -102,13 +103,20 @@ def _filters(now) -> list[tuple[Q, Q | None]]:
 
 
 def _assert_same_rows(user, now) -> None:
+    """The pushed filters, the count and the scope built from the person's held roles (a page's
+    facts query: only the branches of the roles held) all give the reference rows."""
     reference = needs_visible_to(user, today=TODAY)
+    roles = navbar_facts(user)
     for where, check in _filters(now):
         expected = set(reference.filter(where, check or Q()).values_list("pk", flat=True))
         pushed = needs_visible_to(user, today=TODAY, where=where & (check or Q()))
         assert set(pushed.values_list("pk", flat=True)) == expected, (where, check)
+        pruned = needs_visible_to(user, today=TODAY, roles=roles).filter(where, check or Q())
+        assert set(pruned.values_list("pk", flat=True)) == expected, (where, check, roles)
         counted = count_visible_needs(user, where, check=check, today=TODAY)
         assert (counted.value, counted.capped) == (len(expected), False), (where, check)
+        counted = count_visible_needs(user, where, check=check, today=TODAY, roles=roles)
+        assert (counted.value, counted.capped) == (len(expected), False), (where, check, roles)
 
 
 @pytest.mark.parametrize("roles", COMBINATIONS, ids=lambda c: "".join(c) or "none")

@@ -916,13 +916,12 @@ def test_staff_inbox_queries_do_not_grow(
     one = count_queries(client, reverse("liaisons:need-inbox"))
     for n in range(2, 11):
         _inbox_needs(world, n)  # 50 needs in all
-    # session, user, park staff group (page check), park staff group (scope),
-    # calendar overrides (amber horizon), the five sections (each one page + enterprise +
-    # liaison user, and a bounded count); bell count with the navbar's roles (one query).
-    # The KPI tables have their own page (test_need_kpis_*).
-    with django_assert_num_queries(16):
+    # session, user, the roles (page check and scope) with the bell count, calendar overrides
+    # (amber horizon), the five sections (each one page + enterprise + liaison user, and a
+    # bounded count). The KPI tables have their own page (test_need_kpis_*).
+    with django_assert_num_queries(14):
         response = client.get(reverse("liaisons:need-inbox"))
-    assert one == 16
+    assert one == 14
     assert sum(len(needs) for needs in response.context["sections"].values()) == 50
 
 
@@ -932,11 +931,11 @@ def test_secretary_list_queries_do_not_grow(client, world, django_assert_num_que
     one = count_queries(client, reverse("liaisons:need-list"))
     for _ in range(49):
         make_need(enterprise=world.enterprise1)
-    # session, user, bounded count (pagination), the page's needs + enterprise + liaison user,
-    # calendar overrides (amber horizon), "may submit" (is a contact), bell count
-    with django_assert_num_queries(7):
+    # session, user, the roles (scope, "may submit") with the bell count, bounded count
+    # (pagination), the page's needs + enterprise + liaison user, calendar overrides
+    with django_assert_num_queries(6):
         response = client.get(reverse("liaisons:need-list"))
-    assert one == 7
+    assert one == 6
     assert response.context["page"].count.value == 50
 
 
@@ -955,15 +954,15 @@ def test_chief_list_and_supervision_queries_do_not_grow(client, world, django_as
     one = [count_queries(client, url) for url in urls]
     for _ in range(49):
         escalated_need()
-    # list: session, user, count, page, calendar overrides, "may submit", bell count
-    with django_assert_num_queries(7):
+    # list: session, user, the roles with the bell count, count, page, calendar overrides
+    with django_assert_num_queries(6):
         client.get(urls[0])
     # supervision: session, user, headed departments, chaired chains, one page of escalations
     # (+ need, enterprise, liaison user, department; no count), bounded open and overdue
     # counts, bell count. The KPI tables have their own page.
     with django_assert_num_queries(8):
         client.get(urls[1])
-    assert one == [7, 8]
+    assert one == [6, 8]
 
 
 @pytest.mark.parametrize(
@@ -977,10 +976,10 @@ def test_chief_list_and_supervision_queries_do_not_grow(client, world, django_as
         # … + the extension limit (request-extension form), the escalations and the suggested
         # resources (one query, liaisons.services.resources.suggest_resources)
         ("L1", 14),
-        # S1's + park staff group (scope), park staff group (access), the escalations, the
-        # suggested resources (the navbar's roles come with the bell count); the unknown-years
-        # check is stubbed; no form needs a query here
-        ("staff", 15),
+        # S1's + the escalations and the suggested resources (the roles for the scope and the
+        # access come with the bell count); the unknown-years check is stubbed; no form needs a
+        # query here
+        ("staff", 13),
     ],
 )
 def test_need_detail_queries_do_not_grow_with_the_timeline(
@@ -1014,13 +1013,13 @@ def test_staff_detail_with_dispatch_and_merge_forms_does_not_grow(
         factories.NeedEventFactory(need=need, actor=world.users["staff"])
         make_need(enterprise=world.enterprise1, status=NeedStatus.SUBMITTED)
         factories.LiaisonFactory()
-    # session, user, park staff group (scope), need, is a contact, park staff group (access),
+    # session, user, the roles (scope, access) with the bell count, need, is a contact,
     # calendar overrides, primary liaison (dispatch suggestion), the active liaisons (dispatch
-    # choices), timeline, attachments, escalations, merged needs, merge candidates, bell count
-    # (with the navbar's roles), linked resources, suggested resources, the need's action items
-    with django_assert_num_queries(18):
+    # choices), timeline, attachments, escalations, merged needs, merge candidates, linked
+    # resources, suggested resources, the need's action items
+    with django_assert_num_queries(16):
         client.get(detail_url(need))
-    assert one == 18
+    assert one == 16
 
 
 # --- XSS ---------------------------------------------------------------------------------------
