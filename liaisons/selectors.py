@@ -41,16 +41,17 @@ def _need_scope(
     staff: bool | None = None,
     today: date | None = None,
     roles: HeldRoles | None = None,
-) -> list[Q]:
+) -> tuple[list[Q], bool]:
     """The scope of `needs_visible_to` as predicates whose OR is every need `user` may see:
-    none for nobody, one for park staff, one per role (and the firm's own) for everybody else.
+    none for nobody, one for park staff, one per role (and the firm's own) for everybody else;
+    and whether the person is park staff (whose one predicate is nearly the whole table).
 
     Without `roles` every role's branch is there (a role the person does not hold matches no
     row) and the only query made is the park-staff group check (skipped when `staff` is given).
     With `roles` (the request's facts, already read) only the branches of the roles held are
     built: the same rows, a smaller statement (a secretary's list is one indexed filter)."""
     if not (user.is_authenticated and user.is_active):
-        return []
+        return [], False
     if roles is not None:
         staff = roles.is_park_staff
     own_enterprise = Q(
@@ -59,8 +60,8 @@ def _need_scope(
     not_draft = ~Q(status=NeedStatus.DRAFT)
     if is_park_staff(user) if staff is None else staff:
         if roles is not None and not roles.is_secretary:
-            return [not_draft]
-        return [own_enterprise | not_draft]
+            return [not_draft], True
+        return [own_enterprise | not_draft], True
     today = today or timezone.localdate()
     active = Q(until__isnull=True) | Q(until__gte=today)
     liaison = roles is None or roles.is_liaison
@@ -85,7 +86,7 @@ def _need_scope(
             Q(chain__in=IndustryChain.objects.filter(chief=user).values("pk")) & not_draft,
         ),
     ]
-    return [branch for held, branch in branches if held]
+    return [branch for held, branch in branches if held], False
 
 
 def needs_visible_to(
@@ -121,7 +122,7 @@ def needs_visible_to(
 
     `roles` (a page's `request_navbar_facts`) leaves out the branches of roles not held.
     """
-    scope = _need_scope(user, staff=staff, today=today, roles=roles)
+    scope, _staff = _need_scope(user, staff=staff, today=today, roles=roles)
     where = where if where is not None else Q()
     if not scope:
         return Need.objects.none()
@@ -131,41 +132,46 @@ def needs_visible_to(
     return Need.objects.filter(pk__in=branches[0].union(*branches[1:], all=True))
 
 
-def count_visible_needs(
+def visible_needs_to_count(
     user,
     where: Q,
     *,
     check: Q | None = None,
-    cap: int | None = None,
     staff: bool | None = None,
     today: date | None = None,
     roles: HeldRoles | None = None,
-) -> BoundedCount:
-    """`bounded_count(needs_visible_to(user).filter(where, check))` without `id IN (…)`.
-
-    Counts the distinct ids of the UNION of the scope's branches (those of `needs_visible_to`),
-    each filtered by `where`: PostgreSQL reads each role's own index with it (a chief's open
-    needs: `(chain, status)`) and never looks the needs up again by primary key.
-    `check` is tested row by row on what `where` found, never used to choose an index: an OR of
-    deadlines (`overdue_q`) would otherwise become a BitmapOr over every open need of the
+) -> QuerySet | None:
+    """The rows of `needs_visible_to(user).filter(where, check)` shaped for counting (None:
+    nobody's), without `id IN (…)`: the distinct ids of the UNION of the scope's branches (those
+    of `needs_visible_to`), each filtered by `where`. PostgreSQL reads each role's own index with
+    it (a chief's open needs: `(chain, status)`) and never looks the needs up again by primary
+    key. `check` is tested row by row on what `where` found, never used to choose an index: an
+    OR of deadlines (`overdue_q`) would otherwise become a BitmapOr over every open need of the
     province (≈1.3 million at ×100) to be ANDed with the chief's 15,000. Give `where` the
     indexable part (a status list) and `check` the rest. (Park staff have one branch, the
     whole table: there the check may pick an index.)
 
     Issue 6 (docs/benchmarks.md §5): at ×100 each of the supervision page's two counts joined a
     chief's whole chain against the table, ≈165 ms each; now 7–10 ms."""
-    scope = _need_scope(user, staff=staff, today=today, roles=roles)
+    scope, whole_table = _need_scope(user, staff=staff, today=today, roles=roles)
     if not scope:
-        return BoundedCount(0, False)
+        return None
     check = check if check is not None else Q()
-    if len(scope) == 1:  # park staff: no role index to keep, the check may pick its own
-        return bounded_count(Need.objects.filter(scope[0], where, check), cap)
+    if whole_table:  # park staff: no role index to keep, the check may pick its own
+        return Need.objects.filter(scope[0], where, check).order_by().values("pk")
     # A CASE is opaque to the planner: it filters rows, it does not pick an index.
     rows = Case(When(check, then=True), default=False) if check else Q()
     branches = [
         Need.objects.filter(branch, where, rows).order_by().values("pk") for branch in scope
     ]
-    return bounded_count(branches[0].union(*branches[1:]), cap)
+    return branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
+
+
+def count_visible_needs(user, where: Q, *, cap: int | None = None, **scope) -> BoundedCount:
+    """`bounded_count(needs_visible_to(user).filter(where, check))`: see
+    `visible_needs_to_count` (same keyword arguments)."""
+    rows = visible_needs_to_count(user, where, **scope)
+    return BoundedCount(0, False) if rows is None else bounded_count(rows, cap)
 
 
 def action_items_visible_to(

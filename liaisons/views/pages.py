@@ -21,8 +21,8 @@ from liaisons.models import (
     NeedEscalation,
     NeedStatus,
 )
-from liaisons.paging import bounded_count, keyset_page, numbered_page
-from liaisons.selectors import count_visible_needs, queue_summary, with_running_due
+from liaisons.paging import bounded_counts, keyset_page, numbered_page
+from liaisons.selectors import queue_summary, visible_needs_to_count, with_running_due
 from liaisons.services import kpis
 from liaisons.views.access import liaison_of, visible_needs
 from liaisons.views.deadlines import (
@@ -207,8 +207,11 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
             prefix=f"{name}-",
         )
         page.object_list = mark_deadlines(page.object_list, now=now, horizon=horizon)
-        page.extra["count"] = bounded_count(queryset)
         pages[name] = page
+    # The five badges in one query.
+    counts = bounded_counts({name: queryset for name, (queryset, *_) in sections.items()})
+    for name, page in pages.items():
+        page.extra["count"] = counts[name]
     return render(
         request,
         "liaisons/need_inbox.html",
@@ -276,9 +279,12 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
     chief and park staff (DESIGN §4).
     """
     user = request.user
-    staff = request_is_park_staff(request)
-    heads = list(user.headed_departments.values_list("pk", flat=True))
-    chains = list(user.chaired_chains.values_list("pk", flat=True))
+    facts = request_navbar_facts(request)
+    staff = facts.is_park_staff
+    heads = (
+        list(user.headed_departments.values_list("pk", flat=True)) if facts.heads_department else []
+    )
+    chains = list(user.chaired_chains.values_list("pk", flat=True)) if facts.chairs_chain else []
     if not (staff or heads or chains):
         raise Http404
     addressed = Q(pk__in=[])
@@ -296,17 +302,18 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
         escalations, request.GET, key="created_at", descending=True, per_page=ESCALATIONS_PER_PAGE
     )
     now = timezone.now()
-    # Bounded counts ("10,000+"): a province-wide COUNT of open needs on every visit would read
-    # hundreds of thousands of rows.
+    # Bounded counts ("10,000+"), both in one query: a province-wide COUNT of open needs on
+    # every visit would read hundreds of thousands of rows.
     # Each count filters every branch of the user's scope (a chief's: their chains' needs on the
     # (chain, status) index) instead of joining all of their needs against the table.
-    counts = {
-        "open": count_visible_needs(user, Q(status__in=NEED_OPEN_STATUSES), staff=staff),
-        # Only an open need runs late: its status picks the index, the deadlines filter rows.
-        "overdue": count_visible_needs(
-            user, Q(status__in=NEED_OPEN_STATUSES), check=overdue_q(now), staff=staff
-        ),
-    }
+    open_needs = Q(status__in=NEED_OPEN_STATUSES)
+    counts = bounded_counts(
+        {
+            "open": visible_needs_to_count(user, open_needs, roles=facts),
+            # Only an open need runs late: its status picks the index, the deadlines filter rows.
+            "overdue": visible_needs_to_count(user, open_needs, check=overdue_q(now), roles=facts),
+        }
+    )
     return render(
         request,
         "liaisons/need_supervision.html",

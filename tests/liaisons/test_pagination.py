@@ -161,6 +161,30 @@ def test_numbered_pages_with_a_capped_count(world, django_assert_num_queries):
     assert [n.pk for n in exact] == ids[6:]
 
 
+def test_bounded_counts_answer_every_section_in_one_query(world, django_assert_num_queries):
+    for status, n in ((NeedStatus.SUBMITTED, 4), (NeedStatus.ACCEPTED, 2)):
+        for _ in range(n):
+            make_need(enterprise=world.enterprise1, status=status)
+    submitted = Need.objects.filter(status=NeedStatus.SUBMITTED).select_related("enterprise")
+    accepted = Need.objects.filter(status=NeedStatus.ACCEPTED)
+    union = accepted.order_by().values("pk").union(submitted.order_by().values("pk"))
+    with django_assert_num_queries(1):
+        counts = paging.bounded_counts(
+            {
+                "submitted": submitted,
+                "accepted": accepted,
+                "both": union,
+                "none": Need.objects.none(),
+            },
+            cap=3,
+        )
+    assert counts["submitted"] == paging.BoundedCount(3, True)  # 4 rows, capped at 3
+    assert counts["accepted"] == paging.BoundedCount(2, False)
+    assert counts["both"] == paging.BoundedCount(3, True)
+    assert counts["none"] == paging.BoundedCount(0, False)
+    assert paging.bounded_counts({}) == {}
+
+
 @pytest.mark.parametrize(
     "raw", ["", "abc", "0", "-3", "1.5", "٣", "9" * 30, "<script>", "2%00", " 2"]
 )
