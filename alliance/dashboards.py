@@ -175,32 +175,40 @@ def _choice_counts(rows: dict[str, int], choices, *, skip: tuple = ()) -> list[T
 # --- Sections -------------------------------------------------------------------------------------
 
 
-def _members(chain: IndustryChain | None) -> dict[str, Any]:
-    memberships = ChainMembership.objects.all() if chain is None else chain.memberships.all()
-    # One aggregate; DISTINCT because at park level a firm in two chains has two memberships.
-    counts = memberships.order_by().aggregate(
-        firms=Count("enterprise", distinct=True),
+def _role_counts() -> dict[str, Count]:
+    # DISTINCT because at park level a firm in two chains has two memberships.
+    return {
+        "firms": Count("enterprise", distinct=True),
         **{
             role: Count("enterprise", filter=Q(role=role), distinct=True)
             for role in ChainMembership.Role.values
         },
-    )
+    }
+
+
+def _members_section(counts: dict[str, int]) -> dict[str, Any]:
     return {
         "by_role": _choice_counts(counts, ChainMembership.Role.choices),
         "firms": counts["firms"],
     }
 
 
-def _party(chain: IndustryChain | None) -> dict[str, int]:
-    if chain is None:
-        totals = PartyOrganization.objects.order_by().aggregate(
-            organizations=Count("pk"), members=Sum("member_count")
-        )
-        return {"organizations": totals["organizations"], "members": totals["members"] or 0}
-    # Per member firm, its organizations through the enterprise index (a firm is in a chain once):
-    # at ×100 the planner otherwise hashes all 200,000 organizations for one chain's thousand.
+def _park_members_and_party() -> tuple[dict[str, Any], dict[str, int]]:
+    counts = ChainMembership.objects.order_by().aggregate(**_role_counts())
+    totals = PartyOrganization.objects.order_by().aggregate(
+        organizations=Count("pk"), members=Sum("member_count")
+    )
+    party = {"organizations": totals["organizations"], "members": totals["members"] or 0}
+    return _members_section(counts), party
+
+
+def _chain_members_and_party(chain: IndustryChain) -> tuple[dict[str, Any], dict[str, int]]:
+    """The chain's firms by role and their party organizations and members, in one query.
+
+    Per member firm, its organizations through the enterprise index (a firm is in a chain once):
+    at ×100 the planner otherwise hashes all 200,000 organizations for one chain's thousand."""
     per_firm = PartyOrganization.objects.filter(enterprise=OuterRef("enterprise")).order_by()
-    totals = (
+    counts = (
         chain.memberships.order_by()
         .annotate(
             n=Subquery(per_firm.values("enterprise").annotate(n=Count("pk")).values("n")),
@@ -208,12 +216,13 @@ def _party(chain: IndustryChain | None) -> dict[str, int]:
                 per_firm.values("enterprise").annotate(m=Sum("member_count")).values("m")
             ),
         )
-        .aggregate(organizations=Sum("n"), party_members=Sum("members"))
+        .aggregate(**_role_counts(), organizations=Sum("n"), party_members=Sum("members"))
     )
-    return {
-        "organizations": totals["organizations"] or 0,
-        "members": totals["party_members"] or 0,
+    party = {
+        "organizations": counts["organizations"] or 0,
+        "members": counts["party_members"] or 0,
     }
+    return _members_section(counts), party
 
 
 def _needs(needs: QuerySet[Need], now: datetime, *, per_chain: bool = False) -> dict[str, Any]:
@@ -452,8 +461,8 @@ def _projects(projects: QuerySet[SignedProject]) -> dict[str, Any]:
 
 
 def chain_dashboard(chain: IndustryChain, *, now: datetime | None = None) -> dict[str, Any]:
-    """All the numbers of one chain's dashboard, in eight queries whatever the chain's size (nine
-    when there is no fresh needs summary and the chain's needs are counted live)."""
+    """All the numbers of one chain's dashboard, in six queries whatever the chain's size (eight
+    when there is no fresh needs summary and the chain's needs and rates are counted live)."""
     now = now or timezone.now()
     months = month_starts(timezone.localdate(now))
     summary = _chain_summary_sections(chain, months, now)
@@ -464,12 +473,13 @@ def chain_dashboard(chain: IndustryChain, *, now: datetime | None = None) -> dic
             "rates": _rates(needs, months, now),
             "figures_as_of": None,
         }
+    members, party = _chain_members_and_party(chain)
     return {
         "chain": chain,
         "months": months,
         "figures_as_of": summary["figures_as_of"],
-        "members": _members(chain),
-        "party": _party(chain),
+        "members": members,
+        "party": party,
         "needs": summary["needs"],
         "rates": summary["rates"],
         "meetings": _meetings(chain, months),
@@ -654,12 +664,13 @@ def park_overview(*, now: datetime | None = None) -> dict[str, Any]:
             "figures_as_of": None,
         }
     need_counts = summary["needs"]
+    members, party = _park_members_and_party()
     return {
         "chains": _chain_rows(need_counts.pop("per_chain")),
         "months": months,
         "figures_as_of": summary["figures_as_of"],
-        "members": _members(None),
-        "party": _party(None),
+        "members": members,
+        "party": party,
         "needs": need_counts,
         "rates": summary["rates"],
         "meetings": summary["meetings"],

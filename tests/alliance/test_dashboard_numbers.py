@@ -379,12 +379,12 @@ def test_query_count_does_not_grow_with_rows(client, crafted, page, django_asser
 
 def test_chain_dashboard_query_budget(client, crafted, django_assert_num_queries):
     client.force_login(crafted.chief)
-    # No needs summary yet (test_dashboard_summary pins the budget with one: 11): 1 session, 2
-    # user, 3 the chain (scoped to its chief), 4 the chain's summary rows (none), 5 members by
-    # role, 6 party organizations, 7 needs by status × category × overdue, 8 rates by month, 9
-    # meetings by month, 10 action items by status, 11 the chain's figures, 12 projects by year ×
-    # bucket, 13 the navbar bell. Not staff, so no group query.
-    with django_assert_num_queries(13):
+    # No needs summary yet (test_dashboard_summary pins the budget with one: 10): 1 session, 2
+    # user, 3 the person's roles with the navbar bell, 4 the chain (scoped to its chief), 5 the
+    # chain's summary rows (none), 6 members by role with their party organizations, 7 needs by
+    # status × category × overdue, 8 rates by month, 9 meetings by month, 10 action items by
+    # status, 11 the chain's figures, 12 projects by year × bucket.
+    with django_assert_num_queries(12):
         client.get(reverse("dashboard:chain", args=["alpha"]))
 
 
