@@ -116,6 +116,11 @@ def _inner_setup() -> dict:
         .first()
         or IndustryChain.objects.filter(chief__isnull=False).order_by("order", "pk").first()
     )
+    # What beat does every ten minutes: the dashboards read these summaries (a missing or stale
+    # one makes them count live, as on a portal whose beat is down).
+    from alliance import dashboards
+
+    dashboards.refresh_need_summary()
     need = NeedEvent.objects.filter(note=TIMELINE_NOTE).values_list("need", flat=True).first()
     if need is None:
         target = Need.objects.filter(status="closed").order_by("pk").first()

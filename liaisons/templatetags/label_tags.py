@@ -16,7 +16,8 @@ register = template.Library()
 
 
 @cache
-def _labels(model, field_name: str, language: str | None) -> dict:
+def choice_labels(model, field_name: str, language: str | None) -> dict:
+    """{value: translated label} of a field's choices in `language` (the active one)."""
     field = model._meta.get_field(field_name)
     return {value: str(label) for value, label in field.flatchoices}
 
@@ -25,5 +26,5 @@ def _labels(model, field_name: str, language: str | None) -> dict:
 def label(obj, field_name: str) -> str:
     """The display label of `obj.<field_name>`, like get_<field>_display()."""
     value = getattr(obj, field_name)
-    labels = _labels(type(obj), field_name, get_language())
+    labels = choice_labels(type(obj), field_name, get_language())
     return labels.get(value, value)
