@@ -56,3 +56,6 @@ class EstimatedCountPaginator(Paginator):
 class LargeTableAdminMixin:
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # 25 rows a page like the portal's lists (Django's default is 100): the changelist builds
+    # every cell in Python, ≈0.2 ms a row; on a table of millions nobody reads a page of 100.
+    list_per_page = 25

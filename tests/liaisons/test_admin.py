@@ -261,6 +261,15 @@ def test_need_list_skips_the_full_count(staff_client):
     assert response.context["cl"].show_full_result_count is False
 
 
+def test_need_list_shows_25_rows_a_page(staff_client):
+    for _ in range(27):
+        factories.NeedFactory(status=NeedStatus.SUBMITTED)
+    response = staff_client.get(admin_url(Need, "changelist"))
+    assert len(response.context["cl"].result_list) == 25
+    second = staff_client.get(admin_url(Need, "changelist"), {"p": 2})
+    assert len(second.context["cl"].result_list) == 2
+
+
 # --- The chain page, extended here with its members and task force -------------------------
 
 
