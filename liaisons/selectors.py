@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Protocol
 
 from django.db import connections
@@ -233,36 +234,48 @@ def _running_clock_cases() -> list[tuple[Q, str, str]]:
     ]
 
 
-def with_running_due(needs: QuerySet[Need]) -> QuerySet[Need]:
-    """Annotate `running_due` (the deadline of the running clock, NULL when none runs) and
-    `running_kind`, computed by the database with the same rules as `running_clock`, so a
-    queue can be ordered, paged and counted in SQL."""
+@cache
+def _running_clock_expressions() -> tuple[Case, Case]:
+    """(deadline, kind) CASE expressions of the running clock, built once: a queue page used to
+    spend a millisecond building them for every query (annotate resolves copies of them)."""
     cases = _running_clock_cases()
-    return needs.annotate(
-        running_due=Case(
-            *(When(condition, then=F(due)) for condition, _kind, due in cases),
-            default=None,
-            output_field=DateTimeField(),
-        ),
-        running_kind=Case(
-            *(When(condition, then=Value(kind)) for condition, kind, _due in cases),
-            default=Value(""),
-            output_field=CharField(),
-        ),
+    due = Case(
+        *(When(condition, then=F(due)) for condition, _kind, due in cases),
+        default=None,
+        output_field=DateTimeField(),
     )
+    kind = Case(
+        *(When(condition, then=Value(kind)) for condition, kind, _due in cases),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    return due, kind
+
+
+def with_running_due(needs: QuerySet[Need], *, kind: bool = False) -> QuerySet[Need]:
+    """Annotate `running_due` (the deadline of the running clock, NULL when none runs) and, with
+    `kind`, `running_kind`, computed by the database with the same rules as `running_clock`, so
+    a queue can be ordered, paged and counted in SQL. (A page reads the kind from
+    `mark_deadlines`; only `queue_summary` needs it in SQL, and every CASE costs compiling.)"""
+    due, clock = _running_clock_expressions()
+    if kind:
+        return needs.annotate(running_due=due, running_kind=clock)
+    return needs.annotate(running_due=due)
 
 
 def queue_summary(needs: QuerySet[Need], *, now: datetime, horizon: datetime) -> dict[str, int]:
-    """Counts for a queue annotated by `with_running_due`, in one query: all, overdue, due soon
+    """Counts for a queue (`with_running_due` is applied here), in one query: all, overdue, due soon
     (the marks of `deadline_of`: within the amber horizon, or an amber-flagged resolve clock)
     and waiting to be signed for. A paused clock (waiting for the firm) is neither.
 
     The queue is the subquery and the counts read its columns: the running deadline is
     computed once per row (an ORM aggregate would repeat the CASE in every count and costs
     more to compile than the page's rows to render), and a runaway queue stops at 10,000."""
-    inner = needs.order_by().values(
-        "status", "signed_at", "escalation_level", "running_due", "running_kind"
-    )[:10_000]
+    inner = (
+        with_running_due(needs, kind=True)
+        .order_by()
+        .values("status", "signed_at", "escalation_level", "running_due", "running_kind")[:10_000]
+    )
     sql, params = inner.query.sql_with_params()
     summary = f"""
         SELECT COUNT(*),

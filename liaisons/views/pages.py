@@ -82,11 +82,14 @@ def need_queue(request: HttpRequest) -> HttpResponse:
     horizon = amber_horizon(now)
     # The running deadline is computed in SQL (the same rules as `running_clock`), so the
     # queue is ordered and paged by the database and its badges are one grouped query.
-    queue = with_running_due(
-        _list_queryset(request).filter(liaison=liaison, status__in=NEED_OPEN_STATUSES)
-    )
+    queue = visible_needs(request).filter(liaison=liaison, status__in=NEED_OPEN_STATUSES)
     page = keyset_page(
-        queue, request.GET, key="running_due", nullable=True, per_page=NEEDS_PER_PAGE
+        # The rows show their firm; the liaison is the reader.
+        with_running_due(queue.select_related("enterprise")),
+        request.GET,
+        key="running_due",
+        nullable=True,
+        per_page=NEEDS_PER_PAGE,
     )
     page.object_list = mark_deadlines(page.object_list, now=now, horizon=horizon)
     summary = queue_summary(queue, now=now, horizon=horizon)
