@@ -9,7 +9,8 @@
    existing one is reused and only migrated).
 2. Prepares what the pages need: a superuser `bench-admin` for the admin changelist and one need
    with 50 timeline rows (50 comments added once to a generated need, marked by their note).
-3. Starts gunicorn on 127.0.0.1 (`-w 3 -k gthread --threads 2`, DJANGO_DEBUG off, plain HTTP).
+3. Starts gunicorn on 127.0.0.1 with the Procfile's `web:` options (DJANGO_DEBUG off, plain
+   HTTP).
 4. Signs each role in with a real POST to the login page (CSRF cookie and token).
 5. Runs wrk (`-t2 -c16 -d<duration>`, bounded) against each page and prints requests/s, p50,
    p95 and the ratio to the logged-in trivial view (/notifications/count/: session, user and
@@ -32,6 +33,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -260,22 +262,30 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def gunicorn_arguments(port: int) -> list[str]:
+    """The Procfile's `web:` command (the deployed configuration: workers, worker class,
+    threads), bound to loopback on `port`, without the access log."""
+    line = next(
+        line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    words = shlex.split(line.removeprefix("web:"))
+    if words[0] != "gunicorn":
+        sys.exit(f"the Procfile's web process is not gunicorn: {line}")
+    arguments, skip = [], False
+    for word, following in zip(words[1:], [*words[2:], None], strict=True):
+        if skip:
+            skip = False
+            continue
+        if word in ("--bind", "-b", "--access-logfile"):
+            skip = following is not None
+            continue
+        arguments.append(word)
+    return [str(GUNICORN), *arguments, "--bind", f"127.0.0.1:{port}", "--timeout", "120"]
+
+
 def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
     process = subprocess.Popen(
-        [
-            str(GUNICORN),
-            "alliance.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "3",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "2",
-            "--timeout",
-            "120",
-        ],
+        gunicorn_arguments(port),
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

@@ -59,3 +59,12 @@ def test_the_benchmarked_pages_exist(path):
 def test_the_wrk_report_prints_p95():
     script = bench.LUA.read_text()
     assert "percentile(95)" in script and "BENCH_JSON" in script
+
+
+def test_gunicorn_runs_with_the_procfiles_web_options_on_loopback():
+    arguments = bench.gunicorn_arguments(8123)
+    assert arguments[1] == "alliance.wsgi"
+    assert arguments[-4:] == ["--bind", "127.0.0.1:8123", "--timeout", "120"]
+    assert "0.0.0.0:8000" not in arguments and "--access-logfile" not in arguments
+    web = next(line for line in open(bench.ROOT / "Procfile") if line.startswith("web:"))
+    assert "--workers " + arguments[arguments.index("--workers") + 1] in web
