@@ -401,7 +401,16 @@ def git_state() -> tuple[str, bool]:
     ).stdout.strip()
     dirty = bool(
         subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # The results file itself is not the code measured.
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!bench/results.csv",
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,
