@@ -66,5 +66,6 @@ def test_gunicorn_runs_with_the_procfiles_web_options_on_loopback():
     assert arguments[1] == "alliance.wsgi"
     assert arguments[-4:] == ["--bind", "127.0.0.1:8123", "--timeout", "120"]
     assert "0.0.0.0:8000" not in arguments and "--access-logfile" not in arguments
-    web = next(line for line in open(bench.ROOT / "Procfile") if line.startswith("web:"))
+    procfile = (bench.ROOT / "Procfile").read_text().splitlines()
+    web = next(line for line in procfile if line.startswith("web:"))
     assert "--workers " + arguments[arguments.index("--workers") + 1] in web
