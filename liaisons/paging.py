@@ -292,10 +292,13 @@ def numbered_page(
     per_page: int = PER_PAGE,
     param: str = "page",
     cap: int | None = None,
+    count: BoundedCount | None = None,
 ) -> NumberedPage:
     """Page `?page=N` of `queryset` (already ordered, ending in a unique key) with a count
-    bounded by `cap`. Two queries: the capped count and the page (+1 row to see a next one)."""
-    count = bounded_count(queryset, cap)
+    bounded by `cap`. Two queries: the capped count and the page (+1 row to see a next one).
+    A caller that already knows the count (`count`, e.g. "certainly more than the cap") saves
+    the first."""
+    count = bounded_count(queryset, cap) if count is None else count
     max_page = MAX_PAGE
     number = min(page_number(query.get(param)), max_page)
     if not count.capped:

@@ -195,6 +195,31 @@ def test_junk_page_numbers_are_page_one(raw):
 # --- Pages --------------------------------------------------------------------------------------
 
 
+def test_staffs_unfiltered_list_skips_the_count_when_the_table_is_certainly_larger(
+    client, world, monkeypatch
+):
+    """Park staff's unfiltered list is the whole table: with an estimate of twice the cap there
+    is nothing to count. Filters, other roles and an unknown estimate count as before."""
+    for _ in range(3):
+        make_need(enterprise=world.enterprise1, status=NeedStatus.SUBMITTED)
+    url = reverse("liaisons:need-list")
+    estimates = []
+    monkeypatch.setattr(pages, "estimated_rows", lambda model: estimates[-1])
+    as_user(client, world, "staff")
+    estimates.append(2 * paging.COUNT_CAP)
+    count = client.get(url).context["page"].count
+    assert (count.value, count.capped) == (paging.COUNT_CAP, True)
+    assert len(client.get(url).context["page"].object_list) == 3  # the rows are real
+    filtered = client.get(url, {"status": "submitted"}).context["page"].count
+    assert (filtered.value, filtered.capped) == (3, False)
+    for estimate in (2 * paging.COUNT_CAP - 1, None):
+        estimates.append(estimate)
+        assert client.get(url).context["page"].count.value == 3
+    estimates.append(10 * paging.COUNT_CAP)
+    as_user(client, world, "S1")
+    assert client.get(url).context["page"].count.value == 3
+
+
 def test_need_list_pages_numbers_and_survives_hostile_input(client, world):
     for _ in range(30):
         make_need(enterprise=world.enterprise1, status=NeedStatus.SUBMITTED)
