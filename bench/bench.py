@@ -419,6 +419,55 @@ def git_state() -> tuple[str, bool]:
     return sha, dirty
 
 
+def _line(name: str, row: dict) -> str:
+    def ratio(value) -> float:
+        return float("nan") if value == "" else value
+
+    return (
+        f"{name:26} {row['rps']:9.1f} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} "
+        f"{ratio(row['ratio_rps']):6.2f} {ratio(row['ratio_p95']):6.2f}"
+        + (f"  non-2xx {row['non2xx']}" if row["non2xx"] else "")
+    )
+
+
+def measure_round(base: str, pages: list, cookies: dict, options, number: int) -> dict:
+    """One wrk run of every page, the trivial views first; {name: row for results.csv}."""
+    found, trivial = {}, None
+    for name, path, role in pages:
+        url = base + path
+        cookie = cookies.get(role) if role else None
+        status = status_of(url, cookie)
+        if status != 200:
+            log(f"{name:26} skipped: HTTP {status} for {path}")
+            continue
+        status_of(url, cookie)  # warm each worker's caches a little
+        load = os.getloadavg()[0]
+        result = wrk(url, cookie, options)
+        if name == "trivial_logged_in":
+            trivial = result
+        ratio_rps = result["rps"] / trivial["rps"] if trivial else None
+        ratio_p95 = result["p95_ms"] / trivial["p95_ms"] if trivial else None
+        found[name] = {
+            "name": name,
+            "url": path,
+            "role": role or "anonymous",
+            "rps": round(result["rps"], 1),
+            "p50_ms": round(result["p50_ms"], 1),
+            "p95_ms": round(result["p95_ms"], 1),
+            "p99_ms": round(result["p99_ms"], 1),
+            "ratio_rps": round(ratio_rps, 3) if ratio_rps is not None else "",
+            "ratio_p95": round(ratio_p95, 2) if ratio_p95 is not None else "",
+            "non2xx": result["non2xx"],
+            "errors": result["socket_errors"],
+            "duration_s": options.duration,
+            "connections": options.connections,
+            "load_before": round(load, 2),
+        }
+        if options.rounds > 1:
+            log(f"round {number}: " + _line(name, found[name]))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
@@ -430,6 +479,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", default="", help="comma-separated page names")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every page this many times; keep the round with the median ratio",
+    )
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="do not append to results.csv")
     parser.add_argument("--note", default="", help="free text stored with every row")
@@ -503,46 +558,27 @@ def main() -> None:
     rows = []
     try:
         cookies = {role: login(base, username) for role, username in users.items()}
-        trivial = None
+        rounds = [
+            measure_round(base, pages, cookies, options, number)
+            for number in range(1, options.rounds + 1)
+        ]
+        if options.rounds > 1:
+            log(f"median of {options.rounds} rounds (by the ratio to the trivial view):")
         log(f"{'page':26} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'×rps':>6} {'×p95':>6}")
-        for name, path, role in pages:
-            url = base + path
-            cookie = cookies.get(role) if role else None
-            status = status_of(url, cookie)
-            if status != 200:
-                log(f"{name:26} skipped: HTTP {status} for {path}")
+        for name, _path, _role in pages:
+            measured = [found[name] for found in rounds if name in found]
+            if not measured:
                 continue
-            status_of(url, cookie)  # warm each worker's caches a little
-            load = os.getloadavg()[0]
-            result = wrk(url, cookie, options)
-            if name == "trivial_logged_in":
-                trivial = result
-            ratio_rps = result["rps"] / trivial["rps"] if trivial else None
-            ratio_p95 = result["p95_ms"] / trivial["p95_ms"] if trivial else None
-            log(
-                f"{name:26} {result['rps']:9.1f} {result['p50_ms']:8.1f} {result['p95_ms']:8.1f} "
-                f"{ratio_rps if ratio_rps is not None else float('nan'):6.2f} "
-                f"{ratio_p95 if ratio_p95 is not None else float('nan'):6.2f}"
-                + (f"  non-2xx {result['non2xx']}" if result["non2xx"] else "")
-            )
-            rows.append(
-                {
-                    "name": name,
-                    "url": path,
-                    "role": role or "anonymous",
-                    "rps": round(result["rps"], 1),
-                    "p50_ms": round(result["p50_ms"], 1),
-                    "p95_ms": round(result["p95_ms"], 1),
-                    "p99_ms": round(result["p99_ms"], 1),
-                    "ratio_rps": round(ratio_rps, 3) if ratio_rps is not None else "",
-                    "ratio_p95": round(ratio_p95, 2) if ratio_p95 is not None else "",
-                    "non2xx": result["non2xx"],
-                    "errors": result["socket_errors"],
-                    "duration_s": options.duration,
-                    "connections": options.connections,
-                    "load_before": round(load, 2),
-                }
-            )
+            # The round whose ratio is the median: each ratio pairs a page with the trivial view
+            # measured minutes apart, so drift of the machine cancels out.
+            trivial = name.startswith("trivial")
+            measured.sort(key=lambda m: m["rps"] if trivial else m["ratio_rps"])
+            row = measured[len(measured) // 2]
+            if options.rounds > 1:
+                spread = sorted(m["rps"] for m in measured)
+                row["note"] = f"median of {len(measured)} rounds (req/s {spread[0]}–{spread[-1]})"
+            log(_line(name, row))
+            rows.append(row)
     finally:
         stop_gunicorn(server)
 
