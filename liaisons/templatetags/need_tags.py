@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from alliance.roles import AllianceProfile
+from liaisons.labels import choice_labels
 from liaisons.models import (
     NEED_OPEN_STATUSES,
     EscalationLevel,
@@ -20,7 +21,6 @@ from liaisons.models import (
     NeedStatus,
 )
 from liaisons.selectors import needs_visible_to
-from liaisons.templatetags.label_tags import choice_labels
 from liaisons.views.deadlines import Deadline, amber_horizon, overdue_q
 
 register = template.Library()
