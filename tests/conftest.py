@@ -28,6 +28,28 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections_at_teardown(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the sessions still connected to it.
+
+    Playwright's sync API runs the browser tests in greenlets; Django keeps a connection per
+    context, and a test after them can open a second one in a new context while the first stays
+    open, unreachable. PostgreSQL then refuses to drop a database "being accessed by other
+    users". The database is about to go: its leftover sessions are ended here.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'"
+        )
+
+
 @pytest.fixture
 def staff_user(db):
     return factories.StaffFactory(username="staff", full_name="陈杰")

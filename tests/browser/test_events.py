@@ -96,7 +96,11 @@ def test_salon_from_invitation_to_action_item(page: Page, live_server, world, co
     # The door's QR code is drawn by the portal itself.
     qr = page.locator("img.portal-qr")
     expect(qr).to_be_visible()
-    assert page.evaluate("document.querySelector('img.portal-qr').naturalWidth") > 0
+    # Visible is not yet decoded: wait for the image itself (a broken one times out and fails).
+    page.wait_for_function(
+        "() => { const img = document.querySelector('img.portal-qr');"
+        " return img !== null && img.complete && img.naturalWidth > 0; }"
+    )
     assert_no_horizontal_overflow(page)
     shoot(page, "event-detail-staff-1366")
     page.set_viewport_size(PHONE)
