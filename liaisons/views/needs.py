@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliance import workcalendar
+from alliance.roles import request_is_park_staff
 from liaisons.exceptions import NeedActionError
 from liaisons.forms import ActionForm, NeedForm
 from liaisons.models import Need, NeedAttachment, NeedStatus
@@ -248,7 +249,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if attachment is None:
         raise Http404
-    access = access_for(request.user, attachment.need)
+    access = access_for(request.user, attachment.need, staff=request_is_park_staff(request))
     if access.enterprise_view and not attachment.is_public:
         raise Http404
     try:
