@@ -22,7 +22,13 @@ class User(AbstractUser):
         return f"{self.full_name}（{self.username}）" if self.full_name else self.username
 
     def get_full_name(self) -> str:
-        return self.full_name or super().get_full_name() or self.username
+        return self.name_from(self.full_name, self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_from(full_name: str, first_name: str, last_name: str, username: str) -> str:
+        """The name `get_full_name` shows, from the four columns (for rows read without a
+        model instance)."""
+        return full_name or f"{first_name} {last_name}".strip() or username
 
     def get_short_name(self) -> str:
         return self.full_name or self.username

@@ -22,6 +22,7 @@ Two kinds (issue 6):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -35,6 +36,9 @@ MAX_PAGE = 2_000
 PER_PAGE = 25
 _CURSOR = re.compile(r"^(n|-?[0-9]{1,20})\.([0-9]{1,18})$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# How a pager reads its page's rows from the sliced queryset: model instances by default, or
+# e.g. `liaisons.rows.need_rows` (plain rows with the list's columns).
+RowsReader = Callable[[QuerySet], list]
 
 
 @dataclass(frozen=True)
@@ -169,32 +173,34 @@ def keyset_page(
     nullable: bool = False,
     per_page: int = PER_PAGE,
     prefix: str = "",
+    rows: RowsReader = list,
 ) -> KeysetPage:
     """One page of `queryset` ordered by (`key`, pk) — ascending, NULLs last, unless
     `descending` (then NULLs first, i.e. the ascending order reversed) — positioned by the
     `<prefix>after` / `<prefix>before` cursor in `query`. `key` must be a datetime field or
-    annotation; `nullable` when it may be NULL. Two pages on one screen use two prefixes."""
+    annotation; `nullable` when it may be NULL. Two pages on one screen use two prefixes.
+    `rows` reads the page (its rows must have `pk` and `key` as attributes)."""
     after_param, before_param = f"{prefix}after", f"{prefix}before"
     after = decode_cursor(query.get(after_param))
     before = None if after else decode_cursor(query.get(before_param))
     backwards = before is not None
     # Reading forwards in a descending list is reading the ascending order backwards.
     ascending = descending == backwards
-    rows = queryset.order_by(*_order(key, ascending=ascending, nullable=nullable))
+    ordered = queryset.order_by(*_order(key, ascending=ascending, nullable=nullable))
     position = after or before
     if position is not None:
-        rows = rows.filter(_beyond(key, *position, forward=ascending, nullable=nullable))
-    rows = list(rows[: per_page + 1])
-    more = len(rows) > per_page
-    rows = rows[:per_page]
+        ordered = ordered.filter(_beyond(key, *position, forward=ascending, nullable=nullable))
+    found = rows(ordered[: per_page + 1])
+    more = len(found) > per_page
+    found = found[:per_page]
     if backwards:
-        rows.reverse()
+        found.reverse()
     page = KeysetPage(
-        object_list=rows,
+        object_list=found,
         has_next=more if not backwards else True,
         has_previous=(more if backwards else position is not None),
     )
-    if not rows:
+    if not found:
         # A cursor past the end (or a forged one): nothing to move from.
         page.has_next = page.has_previous = False
         if position is not None:
@@ -206,11 +212,12 @@ def keyset_page(
                 nullable=nullable,
                 per_page=per_page,
                 prefix=prefix,
+                rows=rows,
             )
     base = _without(query, after_param, before_param)
     page.first_query = base.urlencode()
-    if rows:
-        last, first = rows[-1], rows[0]
+    if found:
+        last, first = found[-1], found[0]
         page.next_query = _with(base, after_param, encode_cursor(getattr(last, key), last.pk))
         page.previous_query = _with(
             base, before_param, encode_cursor(getattr(first, key), first.pk)
@@ -293,11 +300,12 @@ def numbered_page(
     param: str = "page",
     cap: int | None = None,
     count: BoundedCount | None = None,
+    rows: RowsReader = list,
 ) -> NumberedPage:
     """Page `?page=N` of `queryset` (already ordered, ending in a unique key) with a count
     bounded by `cap`. Two queries: the capped count and the page (+1 row to see a next one).
     A caller that already knows the count (`count`, e.g. "certainly more than the cap") saves
-    the first."""
+    the first. `rows` reads the page (default: model instances)."""
     count = bounded_count(queryset, cap) if count is None else count
     max_page = MAX_PAGE
     number = min(page_number(query.get(param)), max_page)
@@ -308,19 +316,19 @@ def numbered_page(
         # Deferred join: the page's ids are found on the index alone (skipping `offset` entries
         # without reading their rows), then only those rows are read, in one statement.
         ids = queryset.values("pk")[offset : offset + per_page + 1]
-        rows = list(queryset.filter(pk__in=ids))
+        found = rows(queryset.filter(pk__in=ids))
     else:
-        rows = list(queryset[: per_page + 1])
-    if not rows and number > 1:
+        found = rows(queryset[: per_page + 1])
+    if not found and number > 1:
         # Past the end of a list longer than the cap: back to the first page.
-        number, rows = 1, list(queryset[: per_page + 1])
+        number, found = 1, rows(queryset[: per_page + 1])
     rest = _without(query, param)
     return NumberedPage(
-        object_list=rows[:per_page],
+        object_list=found[:per_page],
         number=number,
         count=count,
         per_page=per_page,
-        has_next=len(rows) > per_page and number < max_page,
+        has_next=len(found) > per_page and number < max_page,
         query=rest.urlencode(),
         query_items=[(name, value) for name, values in rest.lists() for value in values],
     )

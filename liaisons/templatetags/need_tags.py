@@ -115,8 +115,9 @@ def need_deadline(deadline: Deadline | None) -> SafeString:
 
 @register.simple_tag
 def need_items(needs, show_enterprise: bool = False, show_liaison: bool = False) -> SafeString:
-    """The needs of a list, one `<li>` each. `need.deadline` is set by the view
-    (`mark_deadlines`); the formats and labels of the viewer's language are looked up once."""
+    """The needs of a list (`liaisons.rows.NeedRow`s), one `<li>` each. `need.deadline` is set
+    by the view (`mark_deadlines`); the formats and labels of the viewer's language are looked
+    up once."""
     due_format = formats.get_format("SHORT_DATETIME_FORMAT")
     language = get_language()
     categories = choice_labels(Need, "category", language)
@@ -129,9 +130,9 @@ def need_items(needs, show_enterprise: bool = False, show_liaison: bool = False)
             liaison = format_html(
                 '<div class="small text-body-secondary"><i class="bi bi-person-badge" '
                 'aria-hidden="true"></i> {}</div>',
-                need.liaison.user.get_full_name(),
+                need.liaison_name,
             )
-        deadline = getattr(need, "deadline", None)
+        deadline = need.deadline
         rows.append(
             format_html(
                 '<li class="list-group-item py-3">'
@@ -145,7 +146,7 @@ def need_items(needs, show_enterprise: bool = False, show_liaison: bool = False)
                 "{}</li>",
                 need.number,
                 categories.get(need.category, need.category),
-                format_html(" · {}", need.enterprise.name) if show_enterprise else "",
+                format_html(" · {}", need.enterprise_name) if show_enterprise else "",
                 reverse("liaisons:need-detail", args=[need.pk]),
                 need.title,
                 liaison,

@@ -105,9 +105,9 @@ def deadline_of(need: Need, *, now: datetime, horizon: datetime) -> Deadline | N
     return Deadline(kind=kind, due=due, state=state)
 
 
-def mark_deadlines(needs, *, now: datetime, horizon: datetime | None = None) -> list[Need]:
-    """Set `need.deadline` on each need (one calendar query for the whole list, none when the
-    page computed the horizon already)."""
+def mark_deadlines(needs, *, now: datetime, horizon: datetime | None = None) -> list:
+    """Set `need.deadline` on each need or list row (`liaisons.rows.NeedRow`): one calendar
+    query for the whole list, none when the page computed the horizon already."""
     needs = list(needs)
     if horizon is None:
         horizon = amber_horizon(now) if needs else now

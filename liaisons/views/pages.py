@@ -24,6 +24,7 @@ from liaisons.models import (
     NeedStatus,
 )
 from liaisons.paging import COUNT_CAP, BoundedCount, bounded_counts, keyset_page, numbered_page
+from liaisons.rows import need_rows, rows_reader
 from liaisons.selectors import queue_summary, visible_needs_to_count, with_running_due
 from liaisons.services import kpis
 from liaisons.views.access import liaison_of, visible_needs
@@ -39,10 +40,6 @@ INBOX_SECTION_ROWS = 10  # five sections on one page; each pages on its own
 # The KPI tables read every need in view (and compute working hours in Python): they are cached
 # per scope for five minutes.
 KPI_CACHE_SECONDS = 300
-
-
-def _list_queryset(request: HttpRequest):
-    return visible_needs(request).select_related("enterprise", "liaison__user")
 
 
 def _whole_table_count(request: HttpRequest) -> BoundedCount | None:
@@ -62,7 +59,7 @@ def _whole_table_count(request: HttpRequest) -> BoundedCount | None:
 def need_list(request: HttpRequest) -> HttpResponse:
     """Every need the user may see, newest first, filtered by status and overdue."""
     now = timezone.now()
-    needs = _list_queryset(request)
+    needs = visible_needs(request)
     filters = NeedFilterForm(request.GET or None)
     filtered = False
     if filters.is_valid():
@@ -79,6 +76,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
         request.GET,
         per_page=NEEDS_PER_PAGE,
         count=None if filtered else _whole_table_count(request),
+        rows=need_rows,
     )
     page.object_list = mark_deadlines(page.object_list, now=now)
     return render(
@@ -106,12 +104,12 @@ def need_queue(request: HttpRequest) -> HttpResponse:
     # queue is ordered and paged by the database and its badges are one grouped query.
     queue = visible_needs(request).filter(liaison=liaison, status__in=NEED_OPEN_STATUSES)
     page = keyset_page(
-        # The rows show their firm; the liaison is the reader.
-        with_running_due(queue.select_related("enterprise")),
+        with_running_due(queue),
         request.GET,
         key="running_due",
         nullable=True,
         per_page=NEEDS_PER_PAGE,
+        rows=rows_reader("running_due"),
     )
     page.object_list = mark_deadlines(page.object_list, now=now, horizon=horizon)
     summary = queue_summary(queue, now=now, horizon=horizon)
@@ -182,9 +180,11 @@ def liaison_firm_needs(request: HttpRequest, enterprise_id: int) -> HttpResponse
         raise Http404
     now = timezone.now()
     needs = mark_deadlines(
-        _list_queryset(request)
-        .filter(enterprise_id=assignment.enterprise_id)
-        .order_by("-created_at", "-pk"),
+        need_rows(
+            visible_needs(request)
+            .filter(enterprise_id=assignment.enterprise_id)
+            .order_by("-created_at", "-pk")
+        ),
         now=now,
     )
     return render(
@@ -201,7 +201,7 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
     if not request_is_park_staff(request):
         raise Http404
     now = timezone.now()
-    visible = _list_queryset(request)
+    visible = visible_needs(request)
     # (queryset, ordering key, key may be NULL); each ordering has a partial index per status.
     sections = {
         "submitted": (visible.filter(status=NeedStatus.SUBMITTED), "accept_due", True),
@@ -230,6 +230,7 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
             nullable=nullable,
             per_page=INBOX_SECTION_ROWS,
             prefix=f"{name}-",
+            rows=need_rows,
         )
         page.object_list = mark_deadlines(page.object_list, now=now, horizon=horizon)
         pages[name] = page

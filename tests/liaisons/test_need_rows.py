@@ -10,8 +10,10 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from liaisons.models import NeedStatus
-from liaisons.views.deadlines import OVERDUE, PAUSED, SOON, Deadline
+from liaisons.models import Need, NeedStatus
+from liaisons.rows import NeedRow, need_rows
+from liaisons.selectors import with_running_due
+from liaisons.views.deadlines import OVERDUE, PAUSED, SOON, Deadline, deadline_of, mark_deadlines
 from tests.liaisons.conftest import make_need
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +29,11 @@ def render_rows(needs, *, enterprise=True, liaison=True, language="en") -> str:
         return ROWS.render(Context({"needs": needs, "enterprise": enterprise, "liaison": liaison}))
 
 
+def row_of(need) -> NeedRow:
+    (row,) = need_rows(Need.objects.filter(pk=need.pk))
+    return row
+
+
 def test_a_row_shows_the_need_with_every_value_escaped(world):
     world.enterprise1.name = HOSTILE
     world.enterprise1.save(update_fields=["name"])
@@ -38,19 +45,19 @@ def test_a_row_shows_the_need_with_every_value_escaped(world):
         liaison=world.liaison1,
         title=HOSTILE,
     )
-    html = render_rows([need])
+    html = render_rows([row_of(need)])
     assert "<script>" not in html
     assert html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 3
     assert f'href="/needs/{need.pk}/"' in html
     assert f'<span class="font-monospace">{need.number}</span>' in html
     assert ">In progress</span>" in html and "bi-person-badge" in html
     # Without the optional parts: no firm, no liaison line.
-    bare = render_rows([need], enterprise=False, liaison=False)
+    bare = render_rows([row_of(need)], enterprise=False, liaison=False)
     assert bare.count("&lt;script&gt;") == 1 and "bi-person-badge" not in bare
 
 
 def test_rows_speak_the_viewers_language(world):
-    need = make_need(enterprise=world.enterprise1, status=NeedStatus.SUBMITTED)
+    need = row_of(make_need(enterprise=world.enterprise1, status=NeedStatus.SUBMITTED))
     assert ">待受理</span>" in render_rows([need], language="zh-hans")
     assert ">Awaiting acceptance</span>" in render_rows([need], language="en")
 
@@ -66,8 +73,10 @@ def test_rows_speak_the_viewers_language(world):
     ],
 )
 def test_the_deadline_mark(world, kind, state, badge, text):
-    need = make_need(
-        enterprise=world.enterprise1, status=NeedStatus.IN_PROGRESS, liaison=world.liaison1
+    need = row_of(
+        make_need(
+            enterprise=world.enterprise1, status=NeedStatus.IN_PROGRESS, liaison=world.liaison1
+        )
     )
     due = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # 17:30 in Beijing
     need.deadline = Deadline(kind=kind, due=due, state=state)
@@ -81,7 +90,9 @@ def test_the_deadline_mark(world, kind, state, badge, text):
 
 
 def test_a_need_without_a_running_clock_has_no_deadline_line(world):
-    need = make_need(enterprise=world.enterprise1, status=NeedStatus.CLOSED, liaison=world.liaison1)
+    need = row_of(
+        make_need(enterprise=world.enterprise1, status=NeedStatus.CLOSED, liaison=world.liaison1)
+    )
     need.deadline = None
     assert "need-deadline" not in render_rows([need])
     assert render_rows([]) == ""
@@ -94,3 +105,58 @@ def test_the_detail_pages_mark_is_the_same(world):
         html = template.render(Context({"deadline": deadline}))
         assert "已超期" in html
     assert template.render(Context({"deadline": None})) == ""
+
+
+def test_a_row_holds_what_the_need_says(world):
+    """`need_rows` reads the columns of a row without model instances: the same values, the
+    liaison's name as `get_full_name` gives it, and the same running deadline as the need."""
+    user = world.liaison1.user
+    need = make_need(
+        enterprise=world.enterprise1, status=NeedStatus.IN_PROGRESS, liaison=world.liaison1
+    )
+    need.refresh_from_db()
+    row = row_of(need)
+    assert (row.pk, row.id, row.number, row.title) == (need.pk, need.pk, need.number, need.title)
+    assert (row.category, row.urgency, row.status) == (need.category, need.urgency, need.status)
+    assert row.enterprise_name == world.enterprise1.name
+    assert row.liaison_name == user.get_full_name()
+    assert row.resolve_due == need.resolve_due and row.created_at == need.created_at
+    now = timezone.now()
+    assert deadline_of(row, now=now, horizon=now) == deadline_of(need, now=now, horizon=now)
+    (marked,) = mark_deadlines([row], now=now, horizon=now)
+    assert marked.deadline == deadline_of(need, now=now, horizon=now)
+    # A user without a full name: first and last name, else the username.
+    user.full_name, user.first_name, user.last_name = "", "Li", "Ming"
+    user.save()
+    assert row_of(need).liaison_name == "Li Ming" == user.get_full_name()
+    user.first_name = user.last_name = ""
+    user.save()
+    assert row_of(need).liaison_name == user.username == user.get_full_name()
+    # Without a liaison: no name, no query for one.
+    need.liaison = None
+    need.save(update_fields=["liaison"])
+    assert row_of(need).liaison_name == "" and row_of(need).liaison_id is None
+
+
+def test_rows_read_an_ordering_annotation_along_and_nothing_else(world):
+    need = make_need(
+        enterprise=world.enterprise1, status=NeedStatus.IN_PROGRESS, liaison=world.liaison1
+    )
+    annotated = with_running_due(Need.objects.filter(pk=need.pk))
+    (row,) = need_rows(annotated, extra=["running_due"])
+    assert row.running_due == annotated.get().running_due is not None
+    assert row_of(need).running_due is None
+    with pytest.raises(ValueError, match="not an ordering annotation"):
+        need_rows(annotated, extra=["password"])
+
+
+def test_rows_are_one_query(world, django_assert_num_queries):
+    for _ in range(5):
+        make_need(
+            enterprise=world.enterprise1, status=NeedStatus.IN_PROGRESS, liaison=world.liaison1
+        )
+    with django_assert_num_queries(1):
+        rows = need_rows(Need.objects.order_by("pk"))
+    assert [row.pk for row in rows] == list(
+        Need.objects.order_by("pk").values_list("pk", flat=True)
+    )
