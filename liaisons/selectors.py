@@ -15,6 +15,7 @@ from alliance.roles import is_park_staff
 from chains.models import IndustryChain
 from enterprises.models import EnterpriseContact
 from liaisons.models import (
+    NEED_OPEN_STATUSES,
     ActionItem,
     ActionItemParticipant,
     Department,
@@ -132,6 +133,20 @@ def needs_visible_to(
         return Need.objects.filter(scope[0], where)
     branches = [Need.objects.filter(branch, where).order_by().values("pk") for branch in scope]
     return Need.objects.filter(pk__in=branches[0].union(*branches[1:], all=True))
+
+
+def liaison_queue(liaison: Liaison) -> QuerySet[Need]:
+    """The open needs dispatched to `liaison`: their queue.
+
+    A need dispatched to a liaison is in their scope whenever it is not a draft (the liaison
+    branch of `needs_visible_to`), and no open status is a draft: so the queue is exactly
+    `needs_visible_to(liaison.user).filter(liaison=liaison, status__in=NEED_OPEN_STATUSES)`
+    (a test holds the two equal), read from the (liaison, status) index alone instead of
+    intersected with the UNION of the liaison's scope (3 ms of planning and 4 ms of execution
+    at ×1 for the busiest liaison's 125 open needs; issue 6)."""
+    if NeedStatus.DRAFT in NEED_OPEN_STATUSES:  # pragma: no cover - guards the reasoning above
+        raise AssertionError("a draft is never part of a liaison's scope")
+    return Need.objects.filter(liaison=liaison, status__in=NEED_OPEN_STATUSES)
 
 
 def visible_needs_to_count(

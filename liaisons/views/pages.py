@@ -25,7 +25,12 @@ from liaisons.models import (
 )
 from liaisons.paging import COUNT_CAP, BoundedCount, bounded_counts, keyset_page, numbered_page
 from liaisons.rows import need_rows, rows_reader
-from liaisons.selectors import queue_summary, visible_needs_to_count, with_running_due
+from liaisons.selectors import (
+    liaison_queue,
+    queue_summary,
+    visible_needs_to_count,
+    with_running_due,
+)
 from liaisons.services import kpis
 from liaisons.views.access import liaison_of, visible_needs
 from liaisons.views.deadlines import (
@@ -102,7 +107,7 @@ def need_queue(request: HttpRequest) -> HttpResponse:
     horizon = amber_horizon(now)
     # The running deadline is computed in SQL (the same rules as `running_clock`), so the
     # queue is ordered and paged by the database and its badges are one grouped query.
-    queue = visible_needs(request).filter(liaison=liaison, status__in=NEED_OPEN_STATUSES)
+    queue = liaison_queue(liaison)
     page = keyset_page(
         with_running_due(queue),
         request.GET,

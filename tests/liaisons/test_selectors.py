@@ -8,9 +8,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from alliance.models import User
-from liaisons.models import Need, NeedStatus
-from liaisons.selectors import needs_visible_to
+from liaisons.models import NEED_OPEN_STATUSES, Liaison, Need, NeedStatus
+from liaisons.selectors import liaison_queue, needs_visible_to
 from tests import factories
+from tests.liaisons.conftest import make_need
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +121,24 @@ def test_several_relations_add_up_without_duplicates(scene):
     scene.needs["n4"].chain.save()
     titles = list(needs_visible_to(l1, today=TODAY).values_list("title", flat=True))
     assert sorted(titles) == ["n1", "n2", "n3", "n4"]
+
+
+def test_a_liaisons_queue_is_their_scope_s_open_needs_dispatched_to_them(scene):
+    """`liaison_queue` skips the scope's UNION: it must hold exactly what the scope gives."""
+    l1, l2 = (Liaison.objects.get(user=scene.people[name]) for name in ("l1", "l2"))
+    for status in NeedStatus.values:  # every status, on an assigned and an unassigned firm
+        for enterprise in (scene.needs["n1"].enterprise, scene.needs["n4"].enterprise):
+            need = make_need(enterprise=enterprise, status=status, liaison=l1)
+            if need.liaison_id is None:  # a need not yet dispatched, with a liaison all the same
+                Need.objects.filter(pk=need.pk).update(liaison=l1)
+    for liaison in (l1, l2):
+        scoped = needs_visible_to(liaison.user, today=TODAY).filter(
+            liaison=liaison, status__in=NEED_OPEN_STATUSES
+        )
+        queue = set(liaison_queue(liaison).values_list("pk", flat=True))
+        assert queue == set(scoped.values_list("pk", flat=True))
+        assert Need.objects.filter(pk__in=queue, status=NeedStatus.DRAFT).count() == 0
+    assert liaison_queue(l1).count() == 2 * len(NEED_OPEN_STATUSES) + 2  # with n2 and n3
 
 
 def test_a_re_dispatched_need_leaves_the_former_liaison(scene):
