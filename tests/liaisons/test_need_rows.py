@@ -51,6 +51,12 @@ def test_a_row_shows_the_need_with_every_value_escaped(world):
     assert f'href="/needs/{need.pk}/"' in html
     assert f'<span class="font-monospace">{need.number}</span>' in html
     assert ">In progress</span>" in html and "bi-person-badge" in html
+    # The number and the labels are escaped too (quotes included, as in an attribute).
+    row = row_of(need)
+    row.number, row.category = "<b>'1'&\"</b>", "<i>cat</i>"
+    html = render_rows([row])
+    assert "&lt;b&gt;&#x27;1&#x27;&amp;&quot;&lt;/b&gt;" in html and "&lt;i&gt;cat" in html
+    assert "<b>" not in html and "<i>cat" not in html
     # Without the optional parts: no firm, no liaison line.
     bare = render_rows([row_of(need)], enterprise=False, liaison=False)
     assert bare.count("&lt;script&gt;") == 1 and "bi-person-badge" not in bare
