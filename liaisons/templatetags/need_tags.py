@@ -16,12 +16,10 @@ from alliance.roles import AllianceProfile
 from liaisons.labels import choice_labels
 from liaisons.models import (
     NEED_OPEN_STATUSES,
-    EscalationLevel,
     Need,
-    NeedEscalation,
     NeedStatus,
 )
-from liaisons.selectors import needs_visible_to
+from liaisons.selectors import escalations_addressed, needs_visible_to
 from liaisons.views.deadlines import Deadline, amber_horizon, overdue_q
 
 register = template.Library()
@@ -222,9 +220,8 @@ def needs_home_summary(context) -> dict:
             open=Count("pk", filter=Q(status__in=NEED_OPEN_STATUSES)),
             overdue=Count("pk", filter=overdue_q(now)),
         )
-        addressed = Q(level=EscalationLevel.URGE, need__department__in=department_ids) | Q(
-            level=EscalationLevel.SUPERVISE, need__chain__in=chain_ids
-        )
-        counts["escalations"] = NeedEscalation.objects.filter(addressed, need__in=visible).count()
+        counts["escalations"] = escalations_addressed(
+            departments=department_ids, chains=chain_ids
+        ).count()
         summary["supervision"] = counts
     return summary

@@ -17,15 +17,14 @@ from alliance.roles import request_is_park_staff, request_navbar_facts
 from liaisons.forms import NeedFilterForm
 from liaisons.models import (
     NEED_OPEN_STATUSES,
-    EscalationLevel,
     LiaisonAssignment,
     Need,
-    NeedEscalation,
     NeedStatus,
 )
 from liaisons.paging import COUNT_CAP, BoundedCount, bounded_counts, keyset_page, numbered_page
 from liaisons.rows import need_rows, rows_reader
 from liaisons.selectors import (
+    escalations_addressed,
     liaison_queue,
     queue_summary,
     visible_needs_to_count,
@@ -318,17 +317,9 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
     chains = list(user.chaired_chains.values_list("pk", flat=True)) if facts.chairs_chain else []
     if not (staff or heads or chains):
         raise Http404
-    addressed = Q(pk__in=[])
-    if heads:
-        addressed |= Q(level=EscalationLevel.URGE, need__department__in=heads)
-    if chains:
-        addressed |= Q(level=EscalationLevel.SUPERVISE, need__chain__in=chains)
-    if staff:
-        addressed |= Q(level=EscalationLevel.SUPERVISE)
-    visible = visible_needs(request)
-    escalations = NeedEscalation.objects.filter(addressed, need__in=visible).select_related(
-        "need__enterprise", "need__liaison__user", "need__department"
-    )
+    escalations = escalations_addressed(
+        departments=heads, chains=chains, staff=staff
+    ).select_related("need__enterprise", "need__liaison__user", "need__department")
     page = keyset_page(
         escalations, request.GET, key="created_at", descending=True, per_page=ESCALATIONS_PER_PAGE
     )

@@ -8,8 +8,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from alliance.models import User
-from liaisons.models import NEED_OPEN_STATUSES, Liaison, Need, NeedStatus
-from liaisons.selectors import liaison_queue, needs_visible_to
+from liaisons.models import (
+    NEED_OPEN_STATUSES,
+    EscalationLevel,
+    Liaison,
+    Need,
+    NeedEscalation,
+    NeedStatus,
+)
+from liaisons.selectors import escalations_addressed, liaison_queue, needs_visible_to
 from tests import factories
 from tests.liaisons.conftest import make_need
 
@@ -139,6 +146,39 @@ def test_a_liaisons_queue_is_their_scope_s_open_needs_dispatched_to_them(scene):
         assert queue == set(scoped.values_list("pk", flat=True))
         assert Need.objects.filter(pk__in=queue, status=NeedStatus.DRAFT).count() == 0
     assert liaison_queue(l1).count() == 2 * len(NEED_OPEN_STATUSES) + 2  # with n2 and n3
+
+
+@pytest.mark.parametrize("who", ["staff", "h1", "h2", "c1", "c2", "l1", "s1", "outsider"])
+def test_the_escalations_addressed_to_a_person_are_within_their_scope(scene, who):
+    """`escalations_addressed` does not join the scope again: it must give exactly the
+    escalations addressed to the person whose need the person may see."""
+    for need in scene.needs.values():  # every level on every need, drafts included
+        for level in (EscalationLevel.AMBER, EscalationLevel.URGE, EscalationLevel.SUPERVISE):
+            NeedEscalation.objects.create(need=need, level=level, due_at=timezone.now())
+    user = scene.people[who]
+    departments = list(user.headed_departments.values_list("pk", flat=True))
+    chains = list(user.chaired_chains.values_list("pk", flat=True))
+    staff = who == "staff"
+    addressed = escalations_addressed(departments=departments, chains=chains, staff=staff)
+    expected = NeedEscalation.objects.filter(
+        need__in=needs_visible_to(user, today=TODAY),
+        pk__in=[
+            escalation.pk
+            for escalation in NeedEscalation.objects.select_related("need")
+            if (
+                escalation.level == EscalationLevel.URGE
+                and escalation.need.department_id in departments
+            )
+            or (
+                escalation.level == EscalationLevel.SUPERVISE
+                and (staff or escalation.need.chain_id in chains)
+            )
+        ],
+    )
+    assert set(addressed) == set(expected)
+    assert not addressed.filter(need__status=NeedStatus.DRAFT).exists()
+    if who in ("h1", "c1", "staff"):
+        assert addressed.exists()
 
 
 def test_a_re_dispatched_need_leaves_the_former_liaison(scene):
