@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -13,3 +14,9 @@ class AllianceConfig(AppConfig):
         # Permissions only exist after migrate has created them, so the group is kept in step
         # after every migrate (and after test database flushes).
         post_migrate.connect(sync_park_staff_group, dispatch_uid="alliance.sync_park_staff_group")
+
+
+class PortalAdminConfig(AdminConfig):
+    """`django.contrib.admin` with the portal's site (`alliance.admin_site`)."""
+
+    default_site = "alliance.admin_site.PortalAdminSite"

@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "enterprises.apps.EnterprisesConfig",
     "liaisons.apps.LiaisonsConfig",
     "events.apps.EventsConfig",
-    "django.contrib.admin",
+    "alliance.apps.PortalAdminConfig",  # django.contrib.admin with the portal's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,14 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from alliance import views
 from alliance.forms import LoginForm
-
-admin.site.site_header = _("Red Chain alliance portal · administration")
-admin.site.site_title = _("Red Chain administration")
-admin.site.index_title = _("Records")
 
 urlpatterns = [
     path("", views.home, name="home"),

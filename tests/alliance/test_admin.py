@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
 from django.contrib import admin
@@ -11,6 +12,7 @@ from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
+from alliance.admin_site import PortalAdminSite
 from alliance.models import CalendarDay, Notification, User, WeeklyReport, WorkerHeartbeat
 from alliance.permissions import PORTAL_APPS
 from chains.models import ChainIndicator, IndustryChain
@@ -291,3 +293,37 @@ def test_weekly_reports_are_read_only(staff_client):
         == 403
     )
     assert WeeklyReport.objects.filter(pk=report.pk).exists()
+
+
+def test_the_portal_site_lists_models_on_the_index_and_app_pages_only(staff_client):
+    """`PortalAdminSite`: the titles, the model lists where they are read, no sidebar."""
+    assert isinstance(admin.site, PortalAdminSite)
+    index = staff_client.get(reverse("admin:index")).content.decode()
+    assert "红链" in index  # the site header, in Chinese
+    assert reverse("admin:liaisons_need_changelist") in index
+    assert reverse("admin:enterprises_enterprise_changelist") in index
+    app = staff_client.get(reverse("admin:app_list", args=["liaisons"])).content.decode()
+    assert reverse("admin:liaisons_need_changelist") in app
+    assert reverse("admin:enterprises_enterprise_changelist") not in app
+    changelist = staff_client.get(admin_url(Enterprise, "changelist")).content.decode()
+    assert 'id="nav-sidebar"' not in changelist
+    assert staff_client.get("/admin/nothing/").status_code == 404
+    # An app none of whose models staff may see: no page (the lazy list is empty).
+    assert staff_client.get(reverse("admin:app_list", args=["axes"])).status_code == 404
+
+
+def test_the_app_list_is_built_only_when_read(rf, staff_user):
+    calls = []
+    original = admin.AdminSite.get_app_list
+
+    def counting(self, request, app_label=None):
+        calls.append(app_label)
+        return original(self, request, app_label)
+
+    request = rf.get("/admin/")
+    request.user = staff_user
+    with mock.patch.object(admin.AdminSite, "get_app_list", counting):
+        context = admin.site.each_context(request)
+        assert calls == []
+        assert any(app["app_label"] == "liaisons" for app in context["available_apps"])
+        assert calls == [None]
