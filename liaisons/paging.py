@@ -5,10 +5,12 @@ Two kinds (issue 6):
 - **Keyset pages** (`keyset_page`) for lists read from the top — the staff inbox's sections, the
   liaison's queue, the escalations on the supervision page. The page after (or before) a row is
   `WHERE (key, pk) > (value, pk) ORDER BY key, pk LIMIT n + 1`, served by an index on (key, pk):
-  no OFFSET, no COUNT. The cursor in the query string (`?after=…` / `?before=…`) is two plain
-  integers, `<microseconds since the epoch or n for NULL>.<pk>`; anything else — tampered,
-  truncated, too long — is ignored and the first page is shown (never a 500). A cursor only
-  positions inside the already scoped queryset, so a forged one can show nothing out of scope.
+  no OFFSET, no COUNT (`keyset_sections` reads the pages of several such lists, with their
+  bounded counts, in two queries). The cursor in the query string (`?after=…` / `?before=…`)
+  is two plain integers, `<microseconds since the epoch or n for NULL>.<pk>`; anything else —
+  tampered, truncated, too long — is ignored and the first page is shown (never a 500). A
+  cursor only positions inside the already scoped queryset, so a forged one can show nothing
+  out of scope.
 - **Numbered pages with a bounded count** (`numbered_page`) for the needs list, where people
   expect page numbers and the issue benchmarks "page 1,000". The count stops at `COUNT_CAP`
   (`SELECT count(*) FROM (… LIMIT 10001)`: shown as "10,000+"), the page is an OFFSET on the
@@ -164,6 +166,75 @@ def _order(key: str, *, ascending: bool, nullable: bool) -> list:
     return [expr, F("pk").desc()]
 
 
+@dataclass(frozen=True)
+class KeysetSection:
+    """One keyset-paged list of a page with several (`keyset_sections`): see `keyset_page`."""
+
+    queryset: QuerySet
+    key: str
+    nullable: bool = False
+    descending: bool = False
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class _KeysetPlan:
+    """Where a keyset page reads from: the ordered, positioned rows (to slice)."""
+
+    section: KeysetSection
+    query: QueryDict
+    rows: QuerySet
+    ascending: bool
+    backwards: bool
+    position: tuple | None
+
+    @property
+    def params(self) -> tuple[str, str]:
+        return f"{self.section.prefix}after", f"{self.section.prefix}before"
+
+
+def _keyset_plan(section: KeysetSection, query: QueryDict) -> _KeysetPlan:
+    after_param, before_param = f"{section.prefix}after", f"{section.prefix}before"
+    after = decode_cursor(query.get(after_param))
+    before = None if after else decode_cursor(query.get(before_param))
+    backwards = before is not None
+    # Reading forwards in a descending list is reading the ascending order backwards.
+    ascending = section.descending == backwards
+    key, nullable = section.key, section.nullable
+    rows = section.queryset.order_by(*_order(key, ascending=ascending, nullable=nullable))
+    position = after or before
+    if position is not None:
+        rows = rows.filter(_beyond(key, *position, forward=ascending, nullable=nullable))
+    return _KeysetPlan(section, query, rows, ascending, backwards, position)
+
+
+def _keyset_result(plan: _KeysetPlan, found: list, per_page: int) -> KeysetPage | None:
+    """The page of `found` (the first `per_page + 1` rows of the plan, in its order); None when
+    a cursor points past the end (or was forged): the caller shows the first page instead."""
+    more = len(found) > per_page
+    found = found[:per_page]
+    if plan.backwards:
+        found.reverse()
+    if not found and plan.position is not None:
+        return None
+    page = KeysetPage(
+        object_list=found,
+        has_next=(more if not plan.backwards else True) if found else False,
+        has_previous=(more if plan.backwards else plan.position is not None) if found else False,
+    )
+    after_param, before_param = plan.params
+    base = _without(plan.query, after_param, before_param)
+    page.first_query = base.urlencode()
+    if found:
+        key = plan.section.key
+        last, first = found[-1], found[0]
+        page.next_query = _with(base, after_param, encode_cursor(getattr(last, key), last.pk))
+        page.previous_query = _with(
+            base, before_param, encode_cursor(getattr(first, key), first.pk)
+        )
+    return page
+
+
 def keyset_page(
     queryset: QuerySet,
     query: QueryDict,
@@ -180,49 +251,114 @@ def keyset_page(
     `<prefix>after` / `<prefix>before` cursor in `query`. `key` must be a datetime field or
     annotation; `nullable` when it may be NULL. Two pages on one screen use two prefixes.
     `rows` reads the page (its rows must have `pk` and `key` as attributes)."""
-    after_param, before_param = f"{prefix}after", f"{prefix}before"
-    after = decode_cursor(query.get(after_param))
-    before = None if after else decode_cursor(query.get(before_param))
-    backwards = before is not None
-    # Reading forwards in a descending list is reading the ascending order backwards.
-    ascending = descending == backwards
-    ordered = queryset.order_by(*_order(key, ascending=ascending, nullable=nullable))
-    position = after or before
-    if position is not None:
-        ordered = ordered.filter(_beyond(key, *position, forward=ascending, nullable=nullable))
-    found = rows(ordered[: per_page + 1])
-    more = len(found) > per_page
-    found = found[:per_page]
-    if backwards:
-        found.reverse()
-    page = KeysetPage(
-        object_list=found,
-        has_next=more if not backwards else True,
-        has_previous=(more if backwards else position is not None),
+    section = KeysetSection(queryset, key, nullable, descending, prefix)
+    plan = _keyset_plan(section, query)
+    page = _keyset_result(plan, rows(plan.rows[: per_page + 1]), per_page)
+    if page is None:
+        plan = _keyset_plan(section, _without(query, *plan.params))
+        page = _keyset_result(plan, rows(plan.rows[: per_page + 1]), per_page)
+    return page
+
+
+def _sort_key(key: str):
+    """The order of `_order(key, ascending=True, nullable=True)` in Python: NULLs last, then pk."""
+
+    def sort_key(row):
+        value = getattr(row, key)
+        return (1, 0, row.pk) if value is None else (0, value, row.pk)
+
+    return sort_key
+
+
+def keyset_sections(
+    sections: dict[str, KeysetSection],
+    query: QueryDict,
+    *,
+    per_page: int = PER_PAGE,
+    rows: RowsReader = list,
+    cap: int | None = None,
+) -> dict[str, KeysetPage]:
+    """`keyset_page` of each section, with its `bounded_count` in `page.extra["count"]`, in two
+    queries whatever the number of sections: one reads every section's page of ids and every
+    count (a UNION ALL of the sections' own ordered, positioned `LIMIT` queries, and of their
+    capped counts), the other reads the rows of those ids with `rows`. A page with five lists
+    made ten round trips, each with its own query of joined columns to compile and plan.
+
+    The ids' order within the UNION is not the SQL's to keep: each page is sorted again in
+    Python by (`key`, pk), the order of its query (a datetime and an id compare alike in both).
+    A section whose cursor points past the end falls back to its first page (`keyset_page`,
+    one more query, only then). The rows are read from the model's table by the ids the
+    sections' own (scoped) queries found."""
+    cap = COUNT_CAP if cap is None else cap
+    if not sections:
+        return {}
+    plans = {name: _keyset_plan(section, query) for name, section in sections.items()}
+    names = list(sections)
+    parts, params = [], []
+    for index, name in enumerate(names):
+        # `part` < n: the section's ids in page order; n + part: its count, in one column.
+        try:
+            ids_sql, ids_params = (
+                plans[name].rows.values_list("pk")[: per_page + 1].query.sql_with_params()
+            )
+        except EmptyResultSet:
+            ids_sql = None
+        if ids_sql is not None:
+            parts.append(f"SELECT {index}, ids.* FROM ({ids_sql}) ids")  # noqa: S608 (Django's SQL)
+            params.extend(ids_params)
+        try:
+            count_sql, count_params = (
+                sections[name].queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
+            )
+        except EmptyResultSet:
+            continue
+        parts.append(
+            f"SELECT {len(names) + index}, (SELECT COUNT(*) FROM ({count_sql}) counted)"  # noqa: S608
+        )
+        params.extend(count_params)
+    ids: dict[int, list[int]] = {index: [] for index in range(len(names))}
+    counts = dict.fromkeys(range(len(names)), 0)
+    if parts:
+        using = next(iter(sections.values())).queryset.db
+        with connections[using].cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for part, value in cursor.fetchall():
+                if part < len(names):
+                    ids[part].append(value)
+                else:
+                    counts[part - len(names)] = value
+    wanted = {pk for found in ids.values() for pk in found}
+    model = next(iter(sections.values())).queryset.model
+    by_pk = (
+        {row.pk: row for row in rows(model._default_manager.filter(pk__in=wanted))}
+        if wanted
+        else {}
     )
-    if not found:
-        # A cursor past the end (or a forged one): nothing to move from.
-        page.has_next = page.has_previous = False
-        if position is not None:
-            return keyset_page(
-                queryset,
-                _without(query, after_param, before_param),
-                key=key,
-                descending=descending,
-                nullable=nullable,
+    pages = {}
+    for index, name in enumerate(names):
+        plan = plans[name]
+        found = sorted(
+            (by_pk[pk] for pk in ids[index] if pk in by_pk), key=_sort_key(plan.section.key)
+        )
+        if not plan.ascending:
+            found.reverse()
+        page = _keyset_result(plan, found, per_page)
+        if page is None:
+            section = plan.section
+            page = keyset_page(
+                section.queryset,
+                query,
+                key=section.key,
+                descending=section.descending,
+                nullable=section.nullable,
                 per_page=per_page,
-                prefix=prefix,
+                prefix=section.prefix,
                 rows=rows,
             )
-    base = _without(query, after_param, before_param)
-    page.first_query = base.urlencode()
-    if found:
-        last, first = found[-1], found[0]
-        page.next_query = _with(base, after_param, encode_cursor(getattr(last, key), last.pk))
-        page.previous_query = _with(
-            base, before_param, encode_cursor(getattr(first, key), first.pk)
-        )
-    return page
+        count = counts[index]
+        page.extra["count"] = BoundedCount(min(count, cap), count > cap)
+        pages[name] = page
+    return pages
 
 
 def _without(query: QueryDict, *names: str) -> QueryDict:

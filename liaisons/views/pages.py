@@ -21,7 +21,15 @@ from liaisons.models import (
     Need,
     NeedStatus,
 )
-from liaisons.paging import COUNT_CAP, BoundedCount, bounded_counts, keyset_page, numbered_page
+from liaisons.paging import (
+    COUNT_CAP,
+    BoundedCount,
+    KeysetSection,
+    bounded_counts,
+    keyset_page,
+    keyset_sections,
+    numbered_page,
+)
 from liaisons.rows import need_rows, rows_reader
 from liaisons.selectors import (
     escalations_addressed,
@@ -206,7 +214,8 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
         raise Http404
     now = timezone.now()
     visible = visible_needs(request)
-    # (queryset, ordering key, key may be NULL); each ordering has a partial index per status.
+    # Each ordering has a partial index per status; each section pages on its own cursor
+    # (?submitted-after=…) and shows a bounded count.
     sections = {
         "submitted": (visible.filter(status=NeedStatus.SUBMITTED), "accept_due", True),
         "accepted": (visible.filter(status=NeedStatus.ACCEPTED), "accepted_at", True),
@@ -222,26 +231,20 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
             False,
         ),
     }
+    # The five pages and their badges: two queries (ids and counts, then the rows).
+    pages = keyset_sections(
+        {
+            name: KeysetSection(queryset, key, nullable=nullable, prefix=f"{name}-")
+            for name, (queryset, key, nullable) in sections.items()
+        },
+        request.GET,
+        per_page=INBOX_SECTION_ROWS,
+        rows=need_rows,
+    )
     # One calendar query for the whole page (the amber horizon), whatever the number of rows.
     horizon = amber_horizon(now)
-    pages = {}
-    for name, (queryset, key, nullable) in sections.items():
-        # Each section pages on its own cursor (?submitted-after=…) and shows a bounded count.
-        page = keyset_page(
-            queryset,
-            request.GET,
-            key=key,
-            nullable=nullable,
-            per_page=INBOX_SECTION_ROWS,
-            prefix=f"{name}-",
-            rows=need_rows,
-        )
+    for page in pages.values():
         page.object_list = mark_deadlines(page.object_list, now=now, horizon=horizon)
-        pages[name] = page
-    # The five badges in one query.
-    counts = bounded_counts({name: queryset for name, (queryset, *_) in sections.items()})
-    for name, page in pages.items():
-        page.extra["count"] = counts[name]
     return render(
         request,
         "liaisons/need_inbox.html",

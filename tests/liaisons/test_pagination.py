@@ -13,7 +13,15 @@ from django.utils import timezone
 
 from liaisons import paging
 from liaisons.models import EscalationLevel, Need, NeedEscalation, NeedStatus
-from liaisons.paging import decode_cursor, encode_cursor, keyset_page, numbered_page
+from liaisons.paging import (
+    KeysetSection,
+    decode_cursor,
+    encode_cursor,
+    keyset_page,
+    keyset_sections,
+    numbered_page,
+)
+from liaisons.rows import need_rows
 from liaisons.selectors import queue_summary, with_running_due
 from liaisons.views import pages
 from liaisons.views.deadlines import amber_horizon, mark_deadlines
@@ -137,6 +145,127 @@ def test_a_cursor_past_the_end_falls_back_to_the_first_page(world):
         Need.objects.all(), QueryDict(f"after={beyond}"), key="created_at", per_page=2
     )
     assert [n.pk for n in page] == [need.pk] and not page.has_other_pages
+
+
+def _same_page(one, other) -> None:
+    assert [row.pk for row in one] == [row.pk for row in other]
+    assert (one.has_next, one.has_previous) == (other.has_next, other.has_previous)
+    assert (one.next_query, one.previous_query, one.first_query) == (
+        other.next_query,
+        other.previous_query,
+        other.first_query,
+    )
+
+
+def _sections_world(world):
+    """Submitted needs with ties and NULL deadlines, accepted ones, and one need in two lists."""
+    now = timezone.now()
+    for h in range(9):
+        make_need(
+            enterprise=world.enterprise1,
+            status=NeedStatus.SUBMITTED,
+            accept_due=None if h in (2, 7) else now + timedelta(hours=h % 3),
+        )
+    for _ in range(3):
+        make_need(enterprise=world.enterprise1, status=NeedStatus.ACCEPTED)
+    return {
+        "due": KeysetSection(
+            Need.objects.filter(status=NeedStatus.SUBMITTED),
+            "accept_due",
+            nullable=True,
+            prefix="due-",
+        ),
+        "newest": KeysetSection(
+            Need.objects.all(), "created_at", descending=True, prefix="newest-"
+        ),
+        "accepted": KeysetSection(
+            Need.objects.filter(status=NeedStatus.ACCEPTED), "updated_at", prefix="accepted-"
+        ),
+        "nothing": KeysetSection(Need.objects.none(), "created_at", prefix="nothing-"),
+        "empty": KeysetSection(
+            Need.objects.filter(status=NeedStatus.CLOSED), "created_at", prefix="empty-"
+        ),
+    }
+
+
+def _alone(section: KeysetSection, query, rows):
+    return keyset_page(
+        section.queryset,
+        query,
+        key=section.key,
+        nullable=section.nullable,
+        descending=section.descending,
+        per_page=4,
+        prefix=section.prefix,
+        rows=rows,
+    )
+
+
+@pytest.mark.parametrize("rows", [list, need_rows], ids=["models", "rows"])
+def test_keyset_sections_give_each_sections_keyset_page_and_count(world, rows):
+    """Walking each section to its end and back with `keyset_sections` shows what `keyset_page`
+    shows, page for page, in that section and in all the others."""
+    sections = _sections_world(world)
+    for name in ("due", "newest", "accepted"):
+        query, walked = QueryDict(), []
+        for direction in ("next", "previous"):
+            while True:
+                pages = keyset_sections(sections, query, per_page=4, rows=rows)
+                for other, page in pages.items():
+                    _same_page(page, _alone(sections[other], query, rows))
+                    expected = sections[other].queryset.count()
+                    assert page.extra["count"] == paging.BoundedCount(expected, False)
+                walked.append((direction, [row.pk for row in pages[name]]))
+                page = pages[name]
+                if not (page.has_next if direction == "next" else page.has_previous):
+                    break
+                query = QueryDict(getattr(page, f"{direction}_query"))
+        forward = [pks for direction, pks in walked if direction == "next"]
+        backward = [pks for direction, pks in walked if direction == "previous"]
+        assert backward[::-1] == forward
+        assert sorted(pk for pks in forward for pk in pks) == sorted(
+            sections[name].queryset.values_list("pk", flat=True)
+        )
+        if name in ("due", "newest"):
+            assert len(forward) > 1  # several pages were walked
+
+
+def test_keyset_sections_read_in_two_queries(world, django_assert_num_queries):
+    sections = _sections_world(world)
+    with django_assert_num_queries(2):  # ids and counts, then the rows
+        pages = keyset_sections(sections, QueryDict(), per_page=4, rows=need_rows)
+    assert [len(page) for page in pages.values()] == [4, 4, 3, 0, 0]
+    # The need both lists show is one row object, read once.
+    newest_first = pages["newest"].object_list[0]
+    assert newest_first.pk in [row.pk for row in pages["accepted"]]
+    with django_assert_num_queries(0):
+        assert keyset_sections({}, QueryDict()) == {}
+
+
+def test_keyset_sections_cap_the_counts(world):
+    sections = _sections_world(world)
+    pages = keyset_sections(sections, QueryDict(), per_page=4, cap=5)
+    assert pages["due"].extra["count"] == paging.BoundedCount(5, True)
+    assert pages["accepted"].extra["count"] == paging.BoundedCount(3, False)
+
+
+@pytest.mark.parametrize("raw", [*HOSTILE_CURSORS, "past-the-end"])
+def test_keyset_sections_show_the_first_page_for_a_bad_cursor(world, raw):
+    sections = _sections_world(world)
+    first = keyset_sections(sections, QueryDict(), per_page=4)
+    past_the_end = raw == "past-the-end"
+    if past_the_end:
+        last = Need.objects.order_by("-created_at", "-pk").first()
+        raw = encode_cursor(last.created_at + timedelta(days=1), last.pk)
+    # (Before a cursor past the end is the list's last page, as with `keyset_page`.)
+    params = ("accepted-after",) if past_the_end else ()
+    for param in params or ("due-after", "due-before", "accepted-after"):
+        query = QueryDict(mutable=True)
+        query[param] = raw
+        pages = keyset_sections(sections, query, per_page=4)
+        for name, page in pages.items():
+            assert [row.pk for row in page] == [row.pk for row in first[name]], (name, param)
+            assert page.extra["count"] == first[name].extra["count"]
 
 
 # --- Numbered pages with a bounded count --------------------------------------------------------

@@ -77,8 +77,8 @@ PAGES = [
     ("staff", "liaisons:need-list", "?page=3", 9),
     ("staff", "liaisons:need-list", "?page=1000", 9),  # past the end: the last page
     ("L1", "liaisons:need-queue", "", 7),
-    # five sections × (page + bounded count)
-    ("staff", "liaisons:need-inbox", "", 17),
+    # five sections: their pages of ids and their bounded counts in one query, the rows in one
+    ("staff", "liaisons:need-inbox", "", 7),
     ("C1", "liaisons:need-supervision", "", 8),
     ("staff", "liaisons:need-supervision", "", 11),
     ("staff", "liaisons:need-kpis", "", 6),  # served from the cache on the counted request
