@@ -20,7 +20,7 @@ from liaisons.models import (
     NeedStatus,
 )
 from liaisons.selectors import escalations_addressed, needs_visible_to
-from liaisons.views.deadlines import Deadline, amber_horizon, overdue_q
+from liaisons.views.deadlines import DEADLINE_LABELS, Deadline, amber_horizon, overdue_q
 
 register = template.Library()
 
@@ -81,25 +81,46 @@ def _deadline_mark(deadline: Deadline) -> str | None:
     return "soon" if deadline.soon else None
 
 
-def _deadline_html(deadline: Deadline, due_format: str) -> str:
-    """The deadline's markup; every value in it is escaped (`escape` is `html.escape`, what
-    Django's escaping does, without its lazy-string wrapper: 40 µs a row on the inbox)."""
-    mark = _deadline_mark(deadline)
-    badge = ""
-    if mark is not None:
-        css, icon, text = _DEADLINE_MARKS[mark]
-        badge = (
-            f'<span class="badge {css}"><i class="bi {icon}" aria-hidden="true"></i> '
-            f"{escape(str(text))}</span> "
+class _Marks:
+    """What every deadline of one list shares, looked up once per list instead of once a row
+    (each translation and time zone lookup reads a context-local): the badges and labels in
+    the viewer's language, their short date format and time zone. Every text is escaped
+    (`escape` is `html.escape`, what Django's escaping does, without its lazy-string wrapper)."""
+
+    def __init__(self) -> None:
+        self.due_format = formats.get_format("SHORT_DATETIME_FORMAT")
+        self.zone = timezone.get_current_timezone()
+        self.badges = {
+            mark: (
+                f'<span class="badge {css}"><i class="bi {icon}" aria-hidden="true"></i> '
+                f"{escape(str(text))}</span> "
+            )
+            for mark, (css, icon, text) in _DEADLINE_MARKS.items()
+        }
+        self.labels = {kind: escape(str(label)) for kind, label in DEADLINE_LABELS.items()}
+
+    def html(self, deadline: Deadline) -> str:
+        mark = _deadline_mark(deadline)
+        due = deadline.due.astimezone(self.zone)
+        return (
+            '<span class="need-deadline small">'
+            f"{self.badges[mark] if mark is not None else ''}"
+            f'<span class="text-body-secondary">{self.labels[deadline.kind]}</span> '
+            # The `date:"c"` of templates, then the short format of the viewer's language.
+            f'<time datetime="{escape(due.isoformat())}">'
+            f"{escape(dateformat.format(due, self.due_format))}</time></span>"
         )
-    due = timezone.localtime(deadline.due)
-    return (
-        f'<span class="need-deadline small">{badge}<span class="text-body-secondary">'
-        f"{escape(deadline.label)}</span> "
-        # The `date:"c"` of templates, then the short format of the viewer's language.
-        f'<time datetime="{escape(due.isoformat())}">'
-        f"{escape(dateformat.format(due, due_format))}</time></span>"
-    )
+
+
+def _detail_urls():
+    """pk → the escaped URL of the need's page: `reverse` once, its result with the pk put in
+    (the route is `<int:pk>/`, written as the plain number), per row (12 µs saved a row)."""
+    probe = "987654321"
+    head, found, tail = reverse("liaisons:need-detail", args=[int(probe)]).partition(probe)
+    if not found or probe in tail:  # an unexpected route: reverse every row
+        return lambda pk: escape(reverse("liaisons:need-detail", args=[pk]))
+    head, tail = escape(head), escape(tail)
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 @register.simple_tag
@@ -108,7 +129,7 @@ def need_deadline(deadline: Deadline | None) -> SafeString:
     viewer's time zone."""
     if not deadline:
         return SafeString("")
-    return SafeString(_deadline_html(deadline, formats.get_format("SHORT_DATETIME_FORMAT")))
+    return SafeString(_Marks().html(deadline))
 
 
 @register.simple_tag
@@ -116,11 +137,12 @@ def need_items(needs, show_enterprise: bool = False, show_liaison: bool = False)
     """The needs of a list (`liaisons.rows.NeedRow`s), one `<li>` each. `need.deadline` is set
     by the view (`mark_deadlines`); the formats and labels of the viewer's language are looked
     up once. Every value from a row or a translation is escaped (`html.escape`)."""
-    due_format = formats.get_format("SHORT_DATETIME_FORMAT")
     language = get_language()
     categories = choice_labels(Need, "category", language)
     urgencies = choice_labels(Need, "urgency", language)
     statuses = choice_labels(Need, "status", language)
+    marks = _Marks()
+    detail_url = _detail_urls()
     rows = []
     for need in needs:
         firm = f" · {escape(need.enterprise_name)}" if show_enterprise else ""
@@ -130,10 +152,9 @@ def need_items(needs, show_enterprise: bool = False, show_liaison: bool = False)
                 '<div class="small text-body-secondary"><i class="bi bi-person-badge" '
                 f'aria-hidden="true"></i> {escape(need.liaison_name)}</div>'
             )
-        url = escape(reverse("liaisons:need-detail", args=[need.pk]))
         deadline = ""
         if need.deadline:
-            deadline = f'<div class="mt-1">{_deadline_html(need.deadline, due_format)}</div>'
+            deadline = f'<div class="mt-1">{marks.html(need.deadline)}</div>'
         rows.append(
             '<li class="list-group-item py-3">'
             '<div class="d-flex flex-wrap justify-content-between align-items-start gap-2">'
@@ -141,7 +162,7 @@ def need_items(needs, show_enterprise: bool = False, show_liaison: bool = False)
             f'<div class="small text-body-secondary"><span class="font-monospace">'
             f"{escape(need.number)}</span> · "
             f"{escape(categories.get(need.category, need.category))}{firm}</div>"
-            f'<a class="fw-semibold" href="{url}">'
+            f'<a class="fw-semibold" href="{detail_url(need.pk)}">'
             f"{escape(need.title)}</a>{liaison}</div>"
             '<div class="d-flex flex-wrap gap-1 justify-content-end">'
             f'<span class="badge {urgency_badge(need.urgency)}">'

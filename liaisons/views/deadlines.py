@@ -22,7 +22,7 @@ SOON = "soon"
 ON_TIME = "on_time"
 PAUSED = "paused"
 
-_LABELS = {
+DEADLINE_LABELS = {
     "accept": _("Accept by"),
     "sign": _("Sign for by"),
     "first_contact": _("First contact by"),
@@ -40,7 +40,7 @@ class Deadline:
 
     @property
     def label(self) -> str:
-        return str(_LABELS[self.kind])
+        return str(DEADLINE_LABELS[self.kind])
 
     @property
     def overdue(self) -> bool:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from liaisons.models import Need, NeedStatus
 from liaisons.rows import NeedRow, need_rows
@@ -166,3 +167,29 @@ def test_rows_are_one_query(world, django_assert_num_queries):
     assert [row.pk for row in rows] == list(
         Need.objects.order_by("pk").values_list("pk", flat=True)
     )
+
+
+def test_row_links_are_what_reverse_gives_under_any_script_prefix(world):
+    from django.urls import reverse, set_script_prefix
+
+    needs = [row_of(make_need(enterprise=world.enterprise1)) for _ in range(3)]
+    try:
+        for prefix in ("/", "/hongchain/", "/park 园区/&x/"):
+            set_script_prefix(prefix)
+            html = render_rows(needs)
+            for need in needs:
+                url = reverse("liaisons:need-detail", args=[need.pk])
+                assert f'href="{escape(url)}"' in html
+    finally:
+        set_script_prefix("/")
+
+
+def test_an_unusual_route_is_reversed_row_by_row(world, monkeypatch):
+    from liaisons.templatetags import need_tags
+
+    def twice(name, args):  # a route that writes its pk twice: no single place to put it
+        return f"/needs/{args[0]}/{args[0]}/"
+
+    monkeypatch.setattr(need_tags, "reverse", twice)
+    need = row_of(make_need(enterprise=world.enterprise1))
+    assert f'href="/needs/{need.pk}/{need.pk}/"' in render_rows([need])
