@@ -44,6 +44,7 @@ class NavbarFacts:
     heads_department: bool = False
     is_secretary: bool = False  # an EnterpriseContact of some firm
     is_liaison: bool = False  # has a Liaison record (active or not)
+    liaison_id: int | None = None  # that record (the liaison's queue reads it)
 
     @property
     def sees_dashboards(self) -> bool:
@@ -92,7 +93,8 @@ def _facts_sql() -> str:
             exists(IndustryChain, "chief"),
             exists(Department, "head"),
             exists(EnterpriseContact, "user"),
-            exists(Liaison, "user"),
+            f"(SELECT {column(Liaison, 'id')} FROM {table(Liaison)}"  # noqa: S608
+            f" WHERE {column(Liaison, 'user')} = %s)",  # one at most: a one-to-one field
         ]
     )
 
@@ -108,14 +110,15 @@ def navbar_facts(user) -> NavbarFacts:
     pk = user.pk
     with connection.cursor() as cursor:
         cursor.execute(_facts_sql(), [pk, pk, PARK_STAFF_GROUP, pk, pk, pk, pk])
-        unread, in_staff_group, chairs, heads, secretary, liaison = cursor.fetchone()
+        unread, in_staff_group, chairs, heads, secretary, liaison_id = cursor.fetchone()
     return NavbarFacts(
         unread=unread,
         is_park_staff=user.is_superuser or (user.is_staff and bool(in_staff_group)),
         chairs_chain=bool(chairs),
         heads_department=bool(heads),
         is_secretary=bool(secretary),
-        is_liaison=bool(liaison),
+        is_liaison=liaison_id is not None,
+        liaison_id=liaison_id,
     )
 
 

@@ -136,8 +136,8 @@ def needs_visible_to(
     return Need.objects.filter(pk__in=branches[0].union(*branches[1:], all=True))
 
 
-def liaison_queue(liaison: Liaison) -> QuerySet[Need]:
-    """The open needs dispatched to `liaison`: their queue.
+def liaison_queue(liaison: Liaison | int) -> QuerySet[Need]:
+    """The open needs dispatched to `liaison` (or the liaison of that id): their queue.
 
     A need dispatched to a liaison is in their scope whenever it is not a draft (the liaison
     branch of `needs_visible_to`), and no open status is a draft: so the queue is exactly

@@ -107,7 +107,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def need_queue(request: HttpRequest) -> HttpResponse:
     """A liaison's open needs, the nearest deadline first."""
-    liaison = liaison_of(request.user)
+    liaison = request_navbar_facts(request).liaison_id
     if liaison is None:
         raise Http404
     now = timezone.now()
@@ -129,7 +129,6 @@ def need_queue(request: HttpRequest) -> HttpResponse:
         request,
         "liaisons/need_queue.html",
         {
-            "liaison": liaison,
             "needs": page.object_list,
             "page": page,
             "total": summary["total"],

@@ -122,6 +122,10 @@ def test_the_facts_take_one_query(people, role, django_assert_num_queries):
     assert facts.sees_dashboards is dashboard
     assert facts.sees_weekly_reports is reports
     assert facts.is_park_staff is admin
+    # The liaison's record, for their queue; nobody else has one.
+    liaison = getattr(user, "liaison", None)
+    assert facts.liaison_id == (liaison.pk if liaison else None)
+    assert facts.is_liaison is (role == "liaison")
 
 
 def test_a_staff_flag_without_the_group_is_not_park_staff(people):

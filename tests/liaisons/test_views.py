@@ -878,11 +878,11 @@ def test_liaison_queue_queries_do_not_grow(client, world, django_assert_num_quer
     one = count_queries(client, reverse("liaisons:need-queue"))
     for n in range(2, 51):
         _queue_need(world, n)
-    # session, user, liaison + department, calendar overrides (amber horizon), one page of
-    # needs + enterprise + liaison user, the badges' counts (one grouped query), bell count
-    with django_assert_num_queries(7):
+    # session, user, the roles with the liaison's id and the bell count, calendar overrides
+    # (amber horizon), one page of needs (+ firm names), the badges' counts (one query)
+    with django_assert_num_queries(6):
         response = client.get(reverse("liaisons:need-queue"))
-    assert one == 7
+    assert one == 6
     assert len(response.context["needs"]) == 25  # one page (liaisons.paging)
     assert response.context["total"] == 50
 
