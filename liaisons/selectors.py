@@ -151,11 +151,14 @@ def liaison_queue(liaison: Liaison | int) -> QuerySet[Need]:
 
 
 def escalations_addressed(
-    *, departments: list[int], chains: list[int], staff: bool = False
+    *,
+    departments: list[int] | QuerySet | None = None,
+    chains: list[int] | QuerySet | None = None,
+    staff: bool = False,
 ) -> QuerySet[NeedEscalation]:
     """The escalations addressed to a person (DESIGN §4): the 催办 (URGE) of the needs of the
-    `departments` they head, the 督办 (SUPERVISE) of the needs of the `chains` they chair, and,
-    for park `staff`, every 督办.
+    `departments` they head, the 督办 (SUPERVISE) of the needs of the `chains` they chair (ids,
+    or a query of them, used as a subquery; None: none), and, for park `staff`, every 督办.
 
     Each of them is about a need in the person's scope (`needs_visible_to`: a head sees the
     department's needs, a chief the chain's, staff all, drafts excepted), so the scope is not
@@ -163,9 +166,9 @@ def escalations_addressed(
     the need must only not be a draft (an escalation is raised on an overdue open need, never
     on a draft; the filter keeps the equality exact). A test holds the two equal."""
     addressed = Q(pk__in=[])
-    if departments:
+    if departments is not None:
         addressed |= Q(level=EscalationLevel.URGE, need__department__in=departments)
-    if chains:
+    if chains is not None:
         addressed |= Q(level=EscalationLevel.SUPERVISE, need__chain__in=chains)
     if staff:
         addressed |= Q(level=EscalationLevel.SUPERVISE)

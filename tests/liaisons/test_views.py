@@ -958,8 +958,8 @@ def test_chief_list_and_supervision_queries_do_not_grow(client, world, django_as
     # list: session, user, the roles with the bell count, count, page, calendar overrides
     with django_assert_num_queries(6):
         client.get(urls[0])
-    # supervision: session, user, the roles with the bell count, chaired chains, one page of
-    # escalations (+ need, enterprise, liaison user, department; no count), the bounded open
+    # supervision: session, user, the roles with the bell count, the chaired chains, one page
+    # of escalations (+ need, enterprise, liaison user, department; no count), the bounded open
     # and overdue counts in one query. The KPI tables have their own page.
     with django_assert_num_queries(6):
         client.get(urls[1])
