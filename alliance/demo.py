@@ -1133,7 +1133,7 @@ NEEDS = [
         steps=(
             _submitted(),
             _accepted(0, "11:00"),
-            _dispatched(0, "14:00", "wuhao"),
+            _dispatched(0, "14:00", "liaison"),
             _signed(0, "16:00"),
             Step(A.CONTACT, 1, "09:30", note="与理想汽车人力资源部沟通订单班规模和课程。"),
             Step(A.VISIT, 2, "14:00", note="与江苏理工学院商定订单班方案。"),

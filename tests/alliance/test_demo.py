@@ -51,6 +51,7 @@ from liaisons.models import (
     Satisfaction,
     TaskForceMembership,
 )
+from liaisons.selectors import liaison_queue
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PROJECT_APPS = ("alliance", "chains", "enterprises", "liaisons", "events")
@@ -496,6 +497,9 @@ class TestDemoWorld:
             "节卡机器人",
             "龙城精锻",
         }
+        # The liaison login has work in their queue: an assigned firm's open need.
+        queue = liaison_queue(liaison.liaison)
+        assert queue.filter(enterprise__short_name="理想汽车").exists()
         secretary = alliance_profile(users["secretary"])
         assert [c.enterprise.name for c in secretary.contacts] == ["柳工常州机械有限公司"]
         assert users["secretary"].full_name == "唐鹏莉"
