@@ -61,7 +61,15 @@ class EstimatedCountPaginator(Paginator):
 
 
 class IndexOrderedChangeList(ChangeList):
-    """A changelist that sorts only by the columns of `sortable_by`, whatever `?o=` asks."""
+    """A changelist that sorts only by the columns of `sortable_by`, whatever `?o=` asks, and
+    reads only its admin's `changelist_fields` when it names them (the columns shown, with
+    those of the joined rows: a need's page read ninety columns, passwords included, for
+    nine; 0.7 ms of a page)."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        fields = getattr(self.model_admin, "changelist_fields", None)
+        return queryset.only(*fields) if fields else queryset
 
     def get_ordering_field(self, field_name):
         if self.sortable_by is not None and field_name not in self.sortable_by:

@@ -258,6 +258,12 @@ class NeedAdmin(LargeTableAdminMixin, SimpleHistoryAdmin):
         "created_at",
     )
     list_select_related = ("enterprise", "liaison__user")
+    # What the columns read (the liaison's name is its user's `get_full_name`).
+    changelist_fields = (
+        *("number", "title", "category", "urgency", "status", "resolve_due"),
+        *("escalation_level", "created_at", "enterprise__name", "liaison__user__username"),
+        *("liaison__user__full_name", "liaison__user__first_name", "liaison__user__last_name"),
+    )
     search_fields = ("number", "title", "enterprise__name", "contact_name")
     ordering = ("-created_at", "-pk")
     # Sortable only where an index gives the order (alliance.paginators): newest first, the

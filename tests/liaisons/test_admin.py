@@ -1,3 +1,5 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chains.models import IndustryChain
@@ -308,6 +310,18 @@ def test_need_list_filters_by_chain_and_department_names(staff_client):
     assert f"?chain__id__exact={first.pk}" in html and "<b>新能源" not in html
     response = staff_client.get(url, {"chain__id__exact": first.pk})
     assert [n.pk for n in response.context["cl"].result_list] == [need.pk]
+
+
+def test_need_list_reads_only_the_columns_it_shows(staff_client):
+    liaison = factories.LiaisonFactory(user=factories.UserFactory(full_name="宋飞洋"))
+    for _ in range(3):
+        factories.NeedFactory(status=NeedStatus.IN_PROGRESS, liaison=liaison)
+    with CaptureQueriesContext(connection) as queries:
+        html = staff_client.get(admin_url(Need, "changelist")).content.decode()
+    (page,) = [q["sql"] for q in queries.captured_queries if '"liaisons_need"."title"' in q["sql"]]
+    assert '"liaisons_need"."description"' not in page
+    assert '"alliance_user"."password"' not in page
+    assert html.count("宋飞洋") == 3  # the liaison's name, read with the page
 
 
 def test_other_big_tables_keep_their_indexed_order(staff_client, staff_user):
