@@ -6,13 +6,13 @@ from html import escape
 
 from django import template
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from alliance.roles import AllianceProfile
+from alliance.routes import id_urls
 from liaisons.labels import choice_labels
 from liaisons.models import (
     NEED_OPEN_STATUSES,
@@ -112,17 +112,6 @@ class _Marks:
         )
 
 
-def _detail_urls():
-    """pk → the escaped URL of the need's page: `reverse` once, its result with the pk put in
-    (the route is `<int:pk>/`, written as the plain number), per row (12 µs saved a row)."""
-    probe = "987654321"
-    head, found, tail = reverse("liaisons:need-detail", args=[int(probe)]).partition(probe)
-    if not found or probe in tail:  # an unexpected route: reverse every row
-        return lambda pk: escape(reverse("liaisons:need-detail", args=[pk]))
-    head, tail = escape(head), escape(tail)
-    return lambda pk: f"{head}{int(pk)}{tail}"
-
-
 @register.simple_tag
 def need_deadline(deadline: Deadline | None) -> SafeString:
     """The running deadline: its mark (paused, overdue, soon), what it is and when, in the
@@ -142,7 +131,7 @@ def need_items(needs, show_enterprise: bool = False, show_liaison: bool = False)
     urgencies = choice_labels(Need, "urgency", language)
     statuses = choice_labels(Need, "status", language)
     marks = _Marks()
-    detail_url = _detail_urls()
+    detail_url = id_urls("liaisons:need-detail")  # reversed once per list
     rows = []
     for need in needs:
         firm = f" · {escape(need.enterprise_name)}" if show_enterprise else ""
@@ -162,7 +151,7 @@ def need_items(needs, show_enterprise: bool = False, show_liaison: bool = False)
             f'<div class="small text-body-secondary"><span class="font-monospace">'
             f"{escape(need.number)}</span> · "
             f"{escape(categories.get(need.category, need.category))}{firm}</div>"
-            f'<a class="fw-semibold" href="{detail_url(need.pk)}">'
+            f'<a class="fw-semibold" href="{escape(detail_url(need.pk))}">'
             f"{escape(need.title)}</a>{liaison}</div>"
             '<div class="d-flex flex-wrap gap-1 justify-content-end">'
             f'<span class="badge {urgency_badge(need.urgency)}">'
