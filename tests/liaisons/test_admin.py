@@ -1,3 +1,5 @@
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -322,6 +324,42 @@ def test_need_list_reads_only_the_columns_it_shows(staff_client):
     assert '"liaisons_need"."description"' not in page
     assert '"alliance_user"."password"' not in page
     assert html.count("宋飞洋") == 3  # the liaison's name, read with the page
+
+
+def test_need_search_by_number_reads_the_number_index(staff_client):
+    """A number or its start (any case) is looked up by prefix on the number alone; other text
+    is Django's search over number, title, firm and contact."""
+    needs = {
+        number: factories.NeedFactory(status=NeedStatus.SUBMITTED, number=number, title=title)
+        for number, title in (
+            ("XQ-2026-00011", "流动资金贷款"),
+            ("XQ-2026-00012", "XQ-2026-00011 的补充"),  # a title mentioning another number
+            ("XQ-2025-00011", "人才招引"),
+        )
+    }
+    url = admin_url(Need, "changelist")
+
+    def found(term):
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get(url, {"q": term})
+        assert response.status_code == 200
+        numbers = sorted(need.number for need in response.context["cl"].result_list)
+        return numbers, " ".join(q["sql"] for q in queries.captured_queries)
+
+    numbers, sql = found("xq-2026-0001")
+    assert numbers == ["XQ-2026-00011", "XQ-2026-00012"]
+    title_like = re.compile(r'"liaisons_need"\."title"(::text\))? LIKE')
+    assert not title_like.search(sql)  # the title is not read
+    assert found(" XQ-2026-00011 ")[0] == ["XQ-2026-00011"]  # not the title's mention
+    assert found("XQ-2026")[0] == ["XQ-2026-00011", "XQ-2026-00012"]
+    # Anything else: Django's contains-search, the title included.
+    numbers, sql = found("2026-00011")
+    assert numbers == ["XQ-2026-00011", "XQ-2026-00012"]
+    assert title_like.search(sql)
+    assert found("人才")[0] == ["XQ-2025-00011"]
+    for hostile in ("XQ-2026-%", "XQ-2026-_", "<script>", "' OR 1=1 --", "XQ-" + "9" * 300):
+        assert found(hostile)[0] == [], hostile
+    assert set(needs) >= set(found("XQ")[0])
 
 
 def test_other_big_tables_keep_their_indexed_order(staff_client, staff_user):
