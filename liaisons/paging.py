@@ -176,6 +176,11 @@ class KeysetSection:
     descending: bool = False
     prefix: str = ""
 
+    @property
+    def params(self) -> tuple[str, str]:
+        """The query parameters of its cursor: (`<prefix>after`, `<prefix>before`)."""
+        return f"{self.prefix}after", f"{self.prefix}before"
+
 
 @dataclass(frozen=True)
 class _KeysetPlan:
@@ -190,11 +195,11 @@ class _KeysetPlan:
 
     @property
     def params(self) -> tuple[str, str]:
-        return f"{self.section.prefix}after", f"{self.section.prefix}before"
+        return self.section.params
 
 
 def _keyset_plan(section: KeysetSection, query: QueryDict) -> _KeysetPlan:
-    after_param, before_param = f"{section.prefix}after", f"{section.prefix}before"
+    after_param, before_param = section.params
     after = decode_cursor(query.get(after_param))
     before = None if after else decode_cursor(query.get(before_param))
     backwards = before is not None

@@ -3,6 +3,8 @@ triage inbox and the supervision page of chain chiefs and department heads."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count, Q
@@ -216,26 +218,25 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
     # Each ordering has a partial index per status; each section pages on its own cursor
     # (?submitted-after=…) and shows a bounded count.
     sections = {
-        "submitted": (visible.filter(status=NeedStatus.SUBMITTED), "accept_due", True),
-        "accepted": (visible.filter(status=NeedStatus.ACCEPTED), "accepted_at", True),
-        "returns": (visible.filter(status=NeedStatus.RETURN_PENDING), "updated_at", False),
-        "extensions": (
+        "submitted": KeysetSection(
+            visible.filter(status=NeedStatus.SUBMITTED), "accept_due", nullable=True
+        ),
+        "accepted": KeysetSection(
+            visible.filter(status=NeedStatus.ACCEPTED), "accepted_at", nullable=True
+        ),
+        "returns": KeysetSection(visible.filter(status=NeedStatus.RETURN_PENDING), "updated_at"),
+        "extensions": KeysetSection(
             visible.filter(extension_requested__gt=0, status__in=NEED_OPEN_STATUSES),
             "resolve_due",
-            True,
+            nullable=True,
         ),
-        "return_visits": (
-            visible.filter(status=NeedStatus.REPLIED, rating_due__lt=now),
-            "rating_due",
-            False,
+        "return_visits": KeysetSection(
+            visible.filter(status=NeedStatus.REPLIED, rating_due__lt=now), "rating_due"
         ),
     }
     # The five pages and their badges: two queries (ids and counts, then the rows).
     pages = keyset_sections(
-        {
-            name: KeysetSection(queryset, key, nullable=nullable, prefix=f"{name}-")
-            for name, (queryset, key, nullable) in sections.items()
-        },
+        {name: replace(section, prefix=f"{name}-") for name, section in sections.items()},
         request.GET,
         per_page=INBOX_SECTION_ROWS,
         rows=need_rows,
