@@ -275,6 +275,47 @@ def _sort_key(key: str):
     return sort_key
 
 
+def _order_sql(*, ascending: bool, nullable: bool) -> str:
+    """`_order(key, …)` over the columns (pk, key) of a subquery, by position."""
+    if ascending:
+        return f"2 ASC{' NULLS LAST' if nullable else ''}, 1 ASC"
+    return f"2 DESC{' NULLS FIRST' if nullable else ''}, 1 DESC"
+
+
+def _section_parts(
+    plan: _KeysetPlan, ids_part: int, count_part: int, per_page: int, cap: int
+) -> list[tuple[str, list]]:
+    """The SQL of one section in `keyset_sections`' UNION ALL: (part, pk, key) rows of its page
+    of ids, in its order, and one (part, capped count, NULL) row. On a first page (no cursor)
+    both read ONE compiled query of (pk, key) — its WHERE is the section's whole scope —
+    ordered and counted around it: the inbox compiled ten querysets per request. After a
+    cursor the page's own positioned query is compiled as well."""
+    section = plan.section
+    try:
+        sql, params = (
+            section.queryset.order_by().values_list("pk", section.key).query.sql_with_params()
+        )
+    except EmptyResultSet:  # .none(), or a filter on an empty list: nothing to read
+        return []
+    order = _order_sql(ascending=plan.ascending, nullable=section.nullable)
+    if plan.position is None:
+        page_sql, page_params = f"SELECT s.* FROM ({sql}) s ORDER BY {order}", params  # noqa: S608
+    else:
+        page_sql, page_params = plan.rows.values_list("pk", section.key).query.sql_with_params()
+    # (Django's SQL, the limits and part numbers are integers.)
+    return [
+        (
+            f"SELECT {ids_part}, ids.* FROM ({page_sql} LIMIT {per_page + 1}) ids",  # noqa: S608
+            list(page_params),
+        ),
+        (
+            f"SELECT {count_part}, (SELECT COUNT(*) FROM "  # noqa: S608
+            f"(SELECT s.* FROM ({sql}) s LIMIT {cap + 1}) counted), NULL",
+            list(params),
+        ),
+    ]
+
+
 def keyset_sections(
     sections: dict[str, KeysetSection],
     query: QueryDict,
@@ -301,33 +342,16 @@ def keyset_sections(
     names = list(sections)
     parts, params = [], []
     for index, name in enumerate(names):
-        # `part` < n: the section's ids in page order; n + part: its count, in one column.
-        try:
-            ids_sql, ids_params = (
-                plans[name].rows.values_list("pk")[: per_page + 1].query.sql_with_params()
-            )
-        except EmptyResultSet:
-            ids_sql = None
-        if ids_sql is not None:
-            parts.append(f"SELECT {index}, ids.* FROM ({ids_sql}) ids")  # noqa: S608 (Django's SQL)
-            params.extend(ids_params)
-        try:
-            count_sql, count_params = (
-                sections[name].queryset.order_by().values("pk")[: cap + 1].query.sql_with_params()
-            )
-        except EmptyResultSet:
-            continue
-        parts.append(
-            f"SELECT {len(names) + index}, (SELECT COUNT(*) FROM ({count_sql}) counted)"  # noqa: S608
-        )
-        params.extend(count_params)
+        for sql, values in _section_parts(plans[name], index, len(names) + index, per_page, cap):
+            parts.append(sql)
+            params.extend(values)
     ids: dict[int, list[int]] = {index: [] for index in range(len(names))}
     counts = dict.fromkeys(range(len(names)), 0)
     if parts:
         using = next(iter(sections.values())).queryset.db
         with connections[using].cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
-            for part, value in cursor.fetchall():
+            for part, value, _key in cursor.fetchall():
                 if part < len(names):
                     ids[part].append(value)
                 else:
@@ -335,7 +359,7 @@ def keyset_sections(
     wanted = {pk for found in ids.values() for pk in found}
     model = next(iter(sections.values())).queryset.model
     by_pk = (
-        {row.pk: row for row in rows(model._default_manager.filter(pk__in=wanted))}
+        {row.pk: row for row in rows(model._default_manager.filter(pk__in=wanted).order_by())}
         if wanted
         else {}
     )
