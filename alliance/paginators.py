@@ -97,6 +97,9 @@ class LargeTableAdminMixin:
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     sortable_by: tuple[str, ...] = ()  # an admin may list its indexed columns
+    # Django's changelist with the rows built once per column
+    # (`alliance.templatetags.large_admin_list`).
+    change_list_template = "admin/large_table_change_list.html"
 
     def get_changelist(self, request, **kwargs):
         return IndexOrderedChangeList
