@@ -64,10 +64,14 @@ class WorkingTime:
     estimated: bool
 
 
-class _Calendar:
-    """Working-day status over a span of years, with the staff overrides read in one query."""
+class Calendar:
+    """Working-day status over a span of years, with the staff overrides read in one query.
+
+    A page that both counts working time forward and warns of unknown years reads one
+    `Calendar(this year)` and hands it to `add_working_hours` and `unknown_years_ahead`."""
 
     def __init__(self, first_year: int, last_year: int | None = None) -> None:
+        self.first_year, self.last_year = first_year, last_year
         rows = CalendarDay.objects.filter(date__gte=date(first_year, 1, 1))
         if last_year is not None:
             rows = rows.filter(date__lte=date(last_year, 12, 31))
@@ -79,6 +83,10 @@ class _Calendar:
 
     def is_known(self, year: int) -> bool:
         return year in _PACKAGE_YEARS or year in self._override_years
+
+    def covers(self, day: date) -> bool:
+        """Whether the overrides read reach from `day`'s year to any later day."""
+        return self.first_year <= day.year and self.last_year is None
 
     def is_workday(self, day: date) -> bool:
         override = self._overrides.get(day)
@@ -119,16 +127,27 @@ def year_is_known(year: int) -> bool:
     ).exists()
 
 
-def add_working_hours(start: datetime, hours: float) -> WorkingTime:
+def _calendar_from(day: date, calendar: Calendar | None) -> Calendar:
+    if calendar is None:
+        return Calendar(day.year)
+    if not calendar.covers(day):
+        raise ValueError(f"The calendar read from {calendar.first_year} does not cover {day}.")
+    return calendar
+
+
+def add_working_hours(
+    start: datetime, hours: float, *, calendar: Calendar | None = None
+) -> WorkingTime:
     """The moment `hours` working hours after `start`.
 
     Counting begins at `start` when it lies inside working hours, else at the next period start
     (so adding 0 hours to a Saturday gives the next working day's 08:30). A result that falls on
-    the end of a period is returned as that end (17:30, not the next day's 08:30).
+    the end of a period is returned as that end (17:30, not the next day's 08:30). `calendar`:
+    overrides already read from `start`'s year on (else they are read here).
     """
     local = _local(start)
     remaining = _hours_to_us(hours)
-    calendar = _Calendar(local.year)
+    calendar = _calendar_from(local.date(), calendar)
     day = local.date()
     clock = _offset(local.time())
     estimated = False
@@ -157,7 +176,7 @@ def add_working_days(start: datetime, days: int) -> WorkingTime:
 def working_hours_between(start: datetime, end: datetime) -> float:
     """Working hours from `start` to `end`; negative when `end` is before `start` (overdue)."""
     first, last = sorted((_local(start), _local(end)))
-    hours = _hours_between(_Calendar(first.year, last.year), first, last)
+    hours = _hours_between(Calendar(first.year, last.year), first, last)
     return hours if _local(end) >= _local(start) else -hours
 
 
@@ -167,7 +186,7 @@ def working_hours_between_many(spans: list[tuple[datetime, datetime]]) -> list[f
         return []
     local = [(_local(start), _local(end)) for start, end in spans]
     years = [moment.year for span in local for moment in span]
-    calendar = _Calendar(min(years), max(years))
+    calendar = Calendar(min(years), max(years))
     results = []
     for start, end in local:
         hours = _hours_between(calendar, min(start, end), max(start, end))
@@ -175,7 +194,7 @@ def working_hours_between_many(spans: list[tuple[datetime, datetime]]) -> list[f
     return results
 
 
-def _hours_between(calendar: _Calendar, first: datetime, last: datetime) -> float:
+def _hours_between(calendar: Calendar, first: datetime, last: datetime) -> float:
     first_day, last_day = first.date(), last.date()
     total = 0
     day = first_day
@@ -192,7 +211,7 @@ def _hours_between(calendar: _Calendar, first: datetime, last: datetime) -> floa
 def next_workday_start(moment: datetime) -> datetime:
     """08:30 of the first working day after the date of `moment` (Beijing time)."""
     local = _local(moment)
-    calendar = _Calendar(local.year)
+    calendar = Calendar(local.year)
     day = local.date() + timedelta(days=1)
     while not calendar.is_workday(day):
         day += timedelta(days=1)
@@ -208,11 +227,14 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
-def unknown_years_ahead(today: date, months: int = 12) -> list[int]:
+def unknown_years_ahead(
+    today: date, months: int = 12, *, calendar: Calendar | None = None
+) -> list[int]:
     """Years between `today` and `months` later whose holidays nobody has entered yet.
 
     Deadlines reaching into these years count Monday–Friday only; staff are shown the list so
-    that they enter the State Council's schedule as soon as it is published.
+    that they enter the State Council's schedule as soon as it is published. `calendar`:
+    overrides already read from `today`'s year on (else the years' entered days are read).
     """
     if isinstance(today, datetime):
         today = _local(today).date()
@@ -224,6 +246,9 @@ def unknown_years_ahead(today: date, months: int = 12) -> list[int]:
     ]
     if not candidates:
         return []
+    if calendar is not None:
+        _calendar_from(today, calendar)
+        return [year for year in candidates if not calendar.is_known(year)]
     # The entered days themselves (a few dozen a year): cheaper to read than to have the
     # database truncate and deduplicate them (`.dates()`), on a page staff open all day.
     entered = {

@@ -55,9 +55,10 @@ class Deadline:
         return self.state == PAUSED
 
 
-def amber_horizon(now: datetime) -> datetime:
-    """Anything due before this moment is due within one working day."""
-    return workcalendar.add_working_hours(now, workcalendar.HOURS_PER_DAY).at
+def amber_horizon(now: datetime, *, calendar: workcalendar.Calendar | None = None) -> datetime:
+    """Anything due before this moment is due within one working day (`calendar`: the
+    overrides, when the page has read them)."""
+    return workcalendar.add_working_hours(now, workcalendar.HOURS_PER_DAY, calendar=calendar).at
 
 
 def running_clock(need: Need) -> tuple[str, datetime] | None:

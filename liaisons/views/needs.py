@@ -154,7 +154,10 @@ def render_detail(
     if access.enterprise_view:
         events = events.filter(is_public=True)
         attachments = attachments.filter(is_public=True)
-    deadline = deadline_of(need, now=now, horizon=amber_horizon(now))
+    today = timezone.localdate()
+    # One calendar query for the amber horizon and the years without holidays.
+    calendar = workcalendar.Calendar(min(today.year, now.astimezone(workcalendar.TIMEZONE).year))
+    deadline = deadline_of(need, now=now, horizon=amber_horizon(now, calendar=calendar))
 
     forms: list[tuple[NeedActionSpec, ActionForm]] = []
     for spec in ACTIONS.values():
@@ -178,7 +181,7 @@ def render_detail(
             visible_needs(request).filter(merged_into=need).only("pk", "number", "title")
         ),
         "unknown_years": (
-            workcalendar.unknown_years_ahead(timezone.localdate()) if access.staff else []
+            workcalendar.unknown_years_ahead(today, calendar=calendar) if access.staff else []
         ),
         "resources_panel": need_resources_panel(request, need, access),
         "projects_panel": need_projects_panel(request, need, access),

@@ -241,8 +241,11 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
         per_page=INBOX_SECTION_ROWS,
         rows=need_rows,
     )
-    # One calendar query for the whole page (the amber horizon), whatever the number of rows.
-    horizon = amber_horizon(now)
+    # One calendar query for the whole page (the amber horizon and the years without
+    # holidays), whatever the number of rows.
+    today = timezone.localdate()
+    calendar = workcalendar.Calendar(min(today.year, now.astimezone(workcalendar.TIMEZONE).year))
+    horizon = amber_horizon(now, calendar=calendar)
     for page in pages.values():
         page.object_list = mark_deadlines(page.object_list, now=now, horizon=horizon)
     return render(
@@ -250,7 +253,7 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
         "liaisons/need_inbox.html",
         {
             "sections": pages,
-            "unknown_years": workcalendar.unknown_years_ahead(timezone.localdate()),
+            "unknown_years": workcalendar.unknown_years_ahead(today, calendar=calendar),
         },
     )
 

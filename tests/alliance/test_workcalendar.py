@@ -8,6 +8,7 @@ import pytest
 from alliance.models import CalendarDay
 from alliance.workcalendar import (
     HOURS_PER_DAY,
+    Calendar,
     WorkingTime,
     add_working_days,
     add_working_hours,
@@ -336,6 +337,28 @@ def test_unknown_years_ahead_warns_until_staff_enter_the_year():
     enter_2027_new_year()
     assert unknown_years_ahead(date(2026, 11, 26)) == []
     assert unknown_years_ahead(date(2026, 11, 26), months=14) == [2028]
+
+
+def test_one_calendar_read_serves_the_horizon_and_the_unknown_years(django_assert_num_queries):
+    """A page reads the overrides once and hands them to both (the inbox, a need's page)."""
+    start = datetime(2026, 12, 31, 17, 0, tzinfo=SHANGHAI)
+    for entered in (False, True):
+        if entered:
+            enter_2027_new_year()
+        with django_assert_num_queries(1):
+            calendar = Calendar(2026)
+            shared = (
+                add_working_hours(start, 8, calendar=calendar),
+                unknown_years_ahead(date(2026, 11, 26), months=14, calendar=calendar),
+            )
+        assert shared == (add_working_hours(start, 8), unknown_years_ahead(date(2026, 11, 26), 14))
+
+
+def test_a_calendar_that_does_not_reach_back_to_the_day_is_refused():
+    with pytest.raises(ValueError, match="does not cover"):
+        add_working_hours(datetime(2026, 5, 6, 9, tzinfo=SHANGHAI), 8, calendar=Calendar(2027))
+    with pytest.raises(ValueError, match="does not cover"):
+        unknown_years_ahead(date(2026, 11, 26), calendar=Calendar(2026, 2027))
 
 
 def test_unknown_years_ahead_clamps_to_month_ends():

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance import paginators, workcalendar
+from alliance import paginators
 from alliance.models import Notification
 from liaisons.models import EscalationLevel, Need, NeedEscalation, NeedStatus
 from tests import factories
@@ -20,9 +20,8 @@ from tests.liaisons.conftest import english, make_need
 
 
 @pytest.fixture(autouse=True)
-def _setup(monkeypatch):
+def _setup():
     cache.clear()
-    monkeypatch.setattr(workcalendar, "unknown_years_ahead", lambda today, months=12: [])
     yield
     cache.clear()
 

@@ -623,7 +623,7 @@ def test_return_visit_and_reopen(client, world):
 
 
 def test_unknown_holiday_years_warn_staff_only(client, world, monkeypatch):
-    monkeypatch.setattr(workcalendar, "unknown_years_ahead", lambda today, months=12: [2027])
+    monkeypatch.setattr(workcalendar, "unknown_years_ahead", lambda today, **kwargs: [2027])
     need = make_need(
         enterprise=world.enterprise1,
         status=NeedStatus.IN_PROGRESS,
@@ -642,7 +642,7 @@ def test_unknown_holiday_years_warn_staff_only(client, world, monkeypatch):
     html = as_user(client, world, "S1").get(detail_url(need)).content.decode()
     assert 'id="estimated-warning"' not in html
 
-    monkeypatch.setattr(workcalendar, "unknown_years_ahead", lambda today, months=12: [])
+    monkeypatch.setattr(workcalendar, "unknown_years_ahead", lambda today, **kwargs: [])
     html = as_user(client, world, "staff").get(reverse("liaisons:need-inbox")).content.decode()
     assert 'id="unknown-years-warning"' not in html
 
@@ -849,18 +849,13 @@ def test_home_panels_link_to_each_roles_work(client, world):
 # --- Query budgets ----------------------------------------------------------------------------
 #
 # Each page makes the same number of queries with 1 and with 50 rows (needs, timeline entries).
-# The unknown-holiday-years check is stubbed: whether it queries depends on today's date.
+# The holiday years staff are warned of are read with the page's one calendar query.
 
 
 def count_queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
-
-
-@pytest.fixture
-def stub_unknown_years(monkeypatch):
-    monkeypatch.setattr(workcalendar, "unknown_years_ahead", lambda today, months=12: [2027])
 
 
 def _queue_need(world, n: int):
@@ -908,9 +903,7 @@ def _inbox_needs(world, n: int) -> None:
     )
 
 
-def test_staff_inbox_queries_do_not_grow(
-    client, world, stub_unknown_years, django_assert_num_queries
-):
+def test_staff_inbox_queries_do_not_grow(client, world, django_assert_num_queries):
     _inbox_needs(world, 1)
     as_user(client, world, "staff")
     one = count_queries(client, reverse("liaisons:need-inbox"))
@@ -984,7 +977,7 @@ def test_chief_list_and_supervision_queries_do_not_grow(client, world, django_as
     ],
 )
 def test_need_detail_queries_do_not_grow_with_the_timeline(
-    client, world, stub_unknown_years, django_assert_num_queries, role, expected
+    client, world, django_assert_num_queries, role, expected
 ):
     need = make_need(
         enterprise=world.enterprise1, status=NeedStatus.IN_PROGRESS, liaison=world.liaison1
@@ -1004,7 +997,7 @@ def test_need_detail_queries_do_not_grow_with_the_timeline(
 
 
 def test_staff_detail_with_dispatch_and_merge_forms_does_not_grow(
-    client, world, stub_unknown_years, django_assert_num_queries
+    client, world, django_assert_num_queries
 ):
     need = make_need(enterprise=world.enterprise1, status=NeedStatus.ACCEPTED)
     factories.NeedEventFactory(need=need)
