@@ -275,34 +275,42 @@ def _sort_key(key: str):
     return sort_key
 
 
+# The columns a section's compiled query selects, under names of our own (an annotation is
+# always selected under its alias), so that the SQL around it can order and pick by name.
+_PK, _KEY = "keyset_pk", "keyset_key"
+
+
 def _order_sql(*, ascending: bool, nullable: bool) -> str:
-    """`_order(key, …)` over the columns (pk, key) of a subquery, by position."""
+    """`_order(key, …)` over the (`_PK`, `_KEY`) columns of a subquery `s`."""
     if ascending:
-        return f"2 ASC{' NULLS LAST' if nullable else ''}, 1 ASC"
-    return f"2 DESC{' NULLS FIRST' if nullable else ''}, 1 DESC"
+        return f'"{_KEY}" ASC{" NULLS LAST" if nullable else ""}, "{_PK}" ASC'
+    return f'"{_KEY}" DESC{" NULLS FIRST" if nullable else ""}, "{_PK}" DESC'
 
 
 def _section_parts(
     plan: _KeysetPlan, ids_part: int, count_part: int, per_page: int, cap: int
 ) -> list[tuple[str, list]]:
-    """The SQL of one section in `keyset_sections`' UNION ALL: (part, pk, key) rows of its page
-    of ids, in its order, and one (part, capped count, NULL) row. On a first page (no cursor)
-    both read ONE compiled query of (pk, key) — its WHERE is the section's whole scope —
-    ordered and counted around it: the inbox compiled ten querysets per request. After a
-    cursor the page's own positioned query is compiled as well."""
+    """The SQL of one section in `keyset_sections`' UNION ALL: (part, pk) rows of its page of
+    ids, in its order, and one (part, capped count) row. On a first page (no cursor) both read
+    ONE compiled query of (pk, key) — its WHERE is the section's whole scope — ordered and
+    counted around it: the inbox compiled ten querysets per request. After a cursor the page's
+    own positioned query is compiled as well."""
     section = plan.section
     try:
         sql, params = (
-            section.queryset.order_by().values_list("pk", section.key).query.sql_with_params()
+            section.queryset.order_by()
+            .annotate(**{_PK: F("pk"), _KEY: F(section.key)})
+            .values_list(_PK, _KEY)
+            .query.sql_with_params()
         )
     except EmptyResultSet:  # .none(), or a filter on an empty list: nothing to read
         return []
-    order = _order_sql(ascending=plan.ascending, nullable=section.nullable)
     if plan.position is None:
-        page_sql, page_params = f"SELECT s.* FROM ({sql}) s ORDER BY {order}", params  # noqa: S608
+        order = _order_sql(ascending=plan.ascending, nullable=section.nullable)
+        page_sql, page_params = f'SELECT "{_PK}" FROM ({sql}) s ORDER BY {order}', params  # noqa: S608
     else:
-        page_sql, page_params = plan.rows.values_list("pk", section.key).query.sql_with_params()
-    # (Django's SQL, the limits and part numbers are integers.)
+        page_sql, page_params = plan.rows.values_list("pk").query.sql_with_params()
+    # (Django's SQL; the limits and part numbers are integers.)
     return [
         (
             f"SELECT {ids_part}, ids.* FROM ({page_sql} LIMIT {per_page + 1}) ids",  # noqa: S608
@@ -310,7 +318,7 @@ def _section_parts(
         ),
         (
             f"SELECT {count_part}, (SELECT COUNT(*) FROM "  # noqa: S608
-            f"(SELECT s.* FROM ({sql}) s LIMIT {cap + 1}) counted), NULL",
+            f'(SELECT "{_PK}" FROM ({sql}) s LIMIT {cap + 1}) counted)',
             list(params),
         ),
     ]
@@ -351,7 +359,7 @@ def keyset_sections(
         using = next(iter(sections.values())).queryset.db
         with connections[using].cursor() as cursor:
             cursor.execute(" UNION ALL ".join(parts), params)
-            for part, value, _key in cursor.fetchall():
+            for part, value in cursor.fetchall():
                 if part < len(names):
                     ids[part].append(value)
                 else:
