@@ -11,7 +11,11 @@ the generated ones (consistent with each need's timeline), not the time of the r
 Times are drawn on a working-minute axis built once from `alliance.workcalendar` (one query for
 the whole span): every action happens in working hours, and deadlines are the start plus the
 category × urgency limits of `NeedTimeLimit`, which gives exactly what
-`workcalendar.add_working_hours` would (the tests check it).
+`workcalendar.add_working_hours` would (the tests check it). The escalation ladder is climbed
+as the five-minute sweep would have climbed it (`liaisons.services.escalations`): each resolve
+clock's amber, 催办 and 督办 rungs reached before the clock stopped or the base moment, with their
+timeline entries, and the need's level from its last clock (the tests run the sweep at the base
+moment and it finds nothing left to claim).
 """
 
 from __future__ import annotations
@@ -46,11 +50,13 @@ from liaisons.models import (
     ActionItemStatus,
     Department,
     DepartmentResource,
+    EscalationLevel,
     Liaison,
     LiaisonAssignment,
     Need,
     NeedCategory,
     NeedCounter,
+    NeedEscalation,
     NeedEvent,
     NeedEventAction,
     NeedStatus,
@@ -58,6 +64,12 @@ from liaisons.models import (
     Satisfaction,
     TaskForceMembership,
     Urgency,
+)
+from liaisons.services.escalations import (
+    LADDER_STATUSES,
+    SUPERVISE_AFTER_WORKDAYS,
+    amber_hours_left,
+    escalation_note,
 )
 from liaisons.services.numbering import format_need_number
 from liaisons.timelimits import default_limits
@@ -444,8 +456,9 @@ class Generator:
         started = time.monotonic()
         with (
             explicit_timestamps(
-                Enterprise, Need, NeedEvent, Event, Invitation, ActionItem, ActionItemProgress
+                Enterprise, Need, NeedEvent, NeedEscalation, Event, Invitation, ActionItem
             ),
+            explicit_timestamps(ActionItemProgress),
             explicit_timestamps(DepartmentResource),
         ):
             self._people_and_firms()
@@ -750,11 +763,17 @@ class Generator:
                     event.need_id = plan["need"].pk
                     events.append(event)
             self._copy("need events", NeedEvent, events, report=False)
+            rungs = []
+            for plan in plans:
+                for rung in plan["escalations"]:
+                    rung.need_id = plan["need"].pk
+                    rungs.append(rung)
+            self._copy("need escalations", NeedEscalation, rungs, report=False)
             self.need_ids += [need.pk for need in masters]
             done += len(plans)
             self.progress(
                 f"needs {done:,}/{count:,} and their timeline",
-                len(plans) + len(events),
+                len(plans) + len(events) + len(rungs),
                 time.monotonic() - started,
             )
         # Later real submissions continue after the generated numbers.
@@ -936,6 +955,7 @@ class Generator:
                 gap=rng.randrange(30, 4 * 60),
             )
             need.paused_since = tl.at(paused)
+            self._stop_clock(need, paused)
             return self._finish(need, events, clock["now"], submit)
         if status == NeedStatus.LONG_TERM:
             moment = log(
@@ -947,6 +967,7 @@ class Generator:
                 gap=rng.randrange(30, 4 * 60),
             )
             need.milestone_due = tl.at(moment) + timedelta(days=30)
+            self._stop_clock(need, moment)
             return self._finish(need, events, clock["now"], submit)
         if status == NeedStatus.RETURN_PENDING:
             log(
@@ -972,6 +993,7 @@ class Generator:
                 gap=within(limit["resolve_hours"] // 2 + 1, late=late),
             )
             need.replied_at = tl.at(replied)
+            self._stop_clock(need, replied)
             need.resolution = "已协调相关部门办理完毕。"
             need.rating_due = tl.at(replied + limit["rating_hours"] * 60)
             if status == NeedStatus.REPLIED and final:
@@ -1026,20 +1048,84 @@ class Generator:
     def _start_clock(self, need: Need, start: int, limit: dict, *, first_contact=True) -> None:
         tl = self.timeline
         need._bulk_clock = start
+        # (start, resolve deadline, stop) in working minutes; stop is None while it runs.
+        need._bulk_clocks = [
+            *getattr(need, "_bulk_clocks", []),
+            [start, start + limit["resolve_hours"] * 60, None],
+        ]
         need.sign_due = tl.at(start + limit["sign_hours"] * 60)
         need.resolve_due = tl.at(start + limit["resolve_hours"] * 60)
         if first_contact:
             need.first_contact_due = tl.at(start + limit["first_contact_hours"] * 60)
         need.deadline_estimated = tl.is_estimated(start + limit["resolve_hours"] * 60)
 
+    def _stop_clock(self, need: Need, minute: int) -> None:
+        """The resolve clock stops (a reply, a pause for the firm, long-term follow-up)."""
+        need._bulk_clocks[-1][2] = minute
+
     def _finish(self, need: Need, events: list, last: int, submit: int) -> dict:
+        rungs = []
+        if isinstance(need, Need):  # not in a dry run
+            rungs = self._ladder(need, events)
         need.updated_at = events[-1].created_at if events else need.created_at
         return {
             "need": need,
             "events": events,
+            "escalations": rungs,
             "length": last - submit,
             "clock": getattr(need, "_bulk_clock", submit) - submit,
         }
+
+    def _ladder(self, need: Need, events: list) -> list[NeedEscalation]:
+        """The rungs the sweep would have claimed on each of the need's resolve clocks, while
+        the clock ran (until it stopped, or the base moment), with their timeline entries
+        (merged into `events` in time order). The need's level is its last clock's: a new
+        deadline starts the ladder again. See `liaisons.services.escalations`."""
+        tl, day = self.timeline, MINUTES_PER_DAY
+        limit = SimpleNamespace(
+            resolve_hours=self._limit(need.category, need.urgency)["resolve_hours"]
+        )
+        amber_minutes = round(amber_hours_left(limit=limit, extension_workdays=0) * 60)
+        rungs: list[NeedEscalation] = []
+        level = EscalationLevel.NONE
+        clocks = getattr(need, "_bulk_clocks", [])
+        if clocks and clocks[-1][2] is None and need.status not in LADDER_STATUSES:
+            raise ValueError(f"a running clock outside the ladder's statuses: {need.status}")
+        for start, due, stop in clocks:
+            until = self.base_minute if stop is None else min(stop, self.base_minute)
+            due_at = tl.at(due)
+            # Urge: 08:30 of the first working day after the deadline's date. Its working
+            # minute is also the previous evening's 17:30, which is not yet morning.
+            urge = ((due - 1) // day + 1) * day
+            ladder = [
+                (EscalationLevel.AMBER, max(start, due - amber_minutes) <= until),
+                (EscalationLevel.URGE, urge < until),
+                (EscalationLevel.SUPERVISE, due + SUPERVISE_AFTER_WORKDAYS * day <= until),
+            ]
+            moments = {
+                EscalationLevel.AMBER: tl.at(max(start, due - amber_minutes)),
+                EscalationLevel.URGE: tl.at(urge + 1) - timedelta(minutes=1),
+                EscalationLevel.SUPERVISE: tl.at(due + SUPERVISE_AFTER_WORKDAYS * day),
+            }
+            level = EscalationLevel.NONE
+            for rung, reached in ladder:
+                if not reached:
+                    break
+                level = rung
+                at = moments[rung]
+                rungs.append(NeedEscalation(level=rung, due_at=due_at, created_at=at))
+                events.append(
+                    NeedEvent(
+                        actor=None,
+                        action=NeedEventAction.ESCALATE,
+                        note=escalation_note(rung, due_at),
+                        is_public=False,
+                        created_at=at,
+                    )
+                )
+        need.escalation_level = level
+        events.sort(key=lambda event: event.created_at)
+        return rungs
 
     # --- meetings -----------------------------------------------------------------------------
 

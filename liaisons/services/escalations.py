@@ -86,6 +86,15 @@ def _reached_level(need: Need, *, now: datetime, limit: NeedTimeLimit | None) ->
     return EscalationLevel.SUPERVISE if now >= supervise_at else EscalationLevel.URGE
 
 
+def escalation_note(level: int, due: datetime) -> str:
+    """The timeline's note of a rung claimed against the deadline `due`."""
+    return system_text(
+        gettext_lazy("%(level)s — resolve by %(due)s"),
+        level=EscalationLevel(level).label,
+        due=timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+    )
+
+
 def _recipients(need: Need, level: int) -> list[User]:
     if level == EscalationLevel.AMBER:
         return liaison_users(need)
@@ -120,17 +129,12 @@ def _escalate(need_id: int, *, now: datetime, limits: dict) -> int:
             return 0
         need.escalation_level = max(need.escalation_level, *claimed)
         need.save(update_fields=["escalation_level", "updated_at"])
-        due_text = timezone.localtime(need.resolve_due).strftime("%Y-%m-%d %H:%M")
         for level in claimed:
             NeedEvent.objects.create(
                 need=need,
                 actor=None,
                 action=NeedEventAction.ESCALATE,
-                note=system_text(
-                    gettext_lazy("%(level)s — resolve by %(due)s"),
-                    level=EscalationLevel(level).label,
-                    due=due_text,
-                ),
+                note=escalation_note(level, need.resolve_due),
                 is_public=False,
             )
         told: set[int] = set()

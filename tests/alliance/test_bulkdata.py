@@ -28,15 +28,22 @@ from liaisons.models import (
     NEED_OPEN_STATUSES,
     ActionItem,
     DepartmentResource,
+    EscalationLevel,
     Liaison,
     LiaisonAssignment,
     Need,
+    NeedEscalation,
     NeedEvent,
     NeedStatus,
     NeedTimeLimit,
 )
 from liaisons.models import (
     NeedEventAction as A,
+)
+from liaisons.services.escalations import (
+    LADDER_STATUSES,
+    _reached_level,
+    sweep_need_deadlines,
 )
 from liaisons.services.numbering import need_number_next
 
@@ -144,6 +151,31 @@ def test_timelines_match_the_status(generated):
     for need in Need.objects.filter(status__in=[NeedStatus.IN_PROGRESS, NeedStatus.CLOSED]):
         assert need.liaison_id and need.department_id == need.liaison.department_id
         assert need.signed_at and need.first_contact_at and need.resolve_due
+
+
+def test_the_escalation_ladder_is_where_the_sweep_would_have_left_it(generated):
+    """Every running clock's rung is the one the sweep computes at the base moment; each need
+    has one escalation (and one timeline entry) per rung up to its level, and the sweep run at
+    the base moment finds nothing left to claim."""
+    limits = {(t.category, t.urgency): t for t in NeedTimeLimit.objects.all()}
+    levels = Counter()
+    running = Need.objects.filter(status__in=LADDER_STATUSES, resolve_due__isnull=False)
+    for need in running:
+        expected = _reached_level(
+            need, now=BASE_MOMENT, limit=limits.get((need.category, need.urgency))
+        )
+        assert need.escalation_level == expected, need.number
+        levels[expected] += 1
+    assert levels[EscalationLevel.SUPERVISE] and levels[EscalationLevel.URGE]
+    assert levels[EscalationLevel.NONE]
+    escalated = Need.objects.filter(escalation_level__gt=0)
+    assert escalated.exclude(status__in=LADDER_STATUSES).exists()  # replied, paused: kept
+    for need in escalated:
+        rungs = need.escalations.filter(due_at=need.resolve_due).order_by("level")
+        assert [rung.level for rung in rungs] == list(range(1, need.escalation_level + 1))
+        assert all(rung.created_at <= BASE_MOMENT for rung in rungs)
+    assert NeedEvent.objects.filter(action=A.ESCALATE).count() == NeedEscalation.objects.count()
+    assert sweep_need_deadlines(now=BASE_MOMENT) == 0
 
 
 def test_deadlines_are_those_of_the_working_calendar(generated):
