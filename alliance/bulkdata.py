@@ -1113,7 +1113,15 @@ class Generator:
                     break
                 level = rung
                 at = moments[rung]
-                rungs.append(NeedEscalation(level=rung, due_at=due_at, created_at=at))
+                rungs.append(
+                    NeedEscalation(
+                        level=rung,
+                        due_at=due_at,
+                        created_at=at,
+                        chain_id=need.chain_id,
+                        department_id=need.department_id,
+                    )
+                )
                 events.append(
                     NeedEvent(
                         actor=None,

@@ -563,6 +563,25 @@ class NeedEscalation(models.Model):
     level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)
     due_at = models.DateTimeField(_("deadline it refers to"))
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    # Whom the rung was addressed to, as the need stood when it was claimed: the 督办 goes to
+    # the chief of the need's chain, the 催办 to the head of its department. Stored so that a
+    # person's escalations are read from an index (`selectors.escalations_addressed`).
+    chain = models.ForeignKey(
+        IndustryChain,
+        verbose_name=_("chain"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("escalation")
@@ -575,11 +594,31 @@ class NeedEscalation(models.Model):
                 condition=Q(level__gte=1, level__lte=3), name="escalation_level_range"
             ),
         ]
-        # The supervision page pages on (created_at, id), newest first (issue 6).
-        indexes = [models.Index(fields=["created_at", "id"], name="escalation_created_idx")]
+        # The supervision page pages on (created_at, id), newest first (issue 6): staff over
+        # every 督办, a chief over their chain's, a head over their department's 催办.
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="escalation_created_idx"),
+            models.Index(
+                fields=["chain", "created_at", "id"],
+                condition=Q(level=EscalationLevel.SUPERVISE),
+                name="escalation_chain_idx",
+            ),
+            models.Index(
+                fields=["department", "created_at", "id"],
+                condition=Q(level=EscalationLevel.URGE),
+                name="escalation_department_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.need_id} · {self.get_level_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        # A rung is addressed as its need stands when it is claimed (the sweep's and any other
+        # writer's default; a bulk insert sets both itself).
+        if self._state.adding and self.chain_id is None and self.department_id is None:
+            self.chain_id, self.department_id = self.need.chain_id, self.need.department_id
+        super().save(*args, **kwargs)
 
 
 class NeedEventAction(models.TextChoices):

@@ -174,6 +174,9 @@ def test_the_escalation_ladder_is_where_the_sweep_would_have_left_it(generated):
         rungs = need.escalations.filter(due_at=need.resolve_due).order_by("level")
         assert [rung.level for rung in rungs] == list(range(1, need.escalation_level + 1))
         assert all(rung.created_at <= BASE_MOMENT for rung in rungs)
+        assert {(rung.chain_id, rung.department_id) for rung in rungs} == {
+            (need.chain_id, need.department_id)
+        }
     assert NeedEvent.objects.filter(action=A.ESCALATE).count() == NeedEscalation.objects.count()
     assert sweep_need_deadlines(now=BASE_MOMENT) == 0
 

@@ -1,9 +1,11 @@
 """needs_visible_to: the one scoping function for needs, role by role."""
 
+import importlib
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
@@ -179,6 +181,42 @@ def test_the_escalations_addressed_to_a_person_are_within_their_scope(scene, who
     assert not addressed.filter(need__status=NeedStatus.DRAFT).exists()
     if who in ("h1", "c1", "staff"):
         assert addressed.exists()
+
+
+def test_an_escalation_is_addressed_as_its_need_stood_when_it_was_claimed(scene):
+    """A 催办 records the need's department and chain; once the need is re-dispatched to another
+    department, neither the former head (who may no longer open it) nor the new one (to whom
+    it was never sent) finds it among their escalations."""
+    n2 = scene.needs["n2"]  # L1's, department d1 (head h1), chain A (chief c1)
+    urge = NeedEscalation.objects.create(need=n2, level=EscalationLevel.URGE, due_at=timezone.now())
+    supervise = NeedEscalation.objects.create(
+        need=n2, level=EscalationLevel.SUPERVISE, due_at=timezone.now()
+    )
+    assert (urge.department_id, urge.chain_id) == (n2.department_id, n2.chain_id)
+    d1 = n2.department_id
+    d2 = scene.people["h2"].headed_departments.get().pk
+    chain_a = n2.chain_id
+    assert list(escalations_addressed(departments=[d1])) == [urge]
+    assert list(escalations_addressed(chains=[chain_a])) == [supervise]
+    Need.objects.filter(pk=n2.pk).update(department=d2)
+    assert not escalations_addressed(departments=[d1]).exists()
+    assert not escalations_addressed(departments=[d2]).exists()
+    assert list(escalations_addressed(chains=[chain_a])) == [supervise]  # chain unchanged
+
+
+def test_escalations_claimed_before_are_addressed_by_the_migration(scene):
+    """The migration that added the addressees fills them in from each need."""
+    migration = importlib.import_module("liaisons.migrations.0007_escalation_addressees")
+    needs = [scene.needs["n2"], scene.needs["n3"], scene.needs["n1"]]
+    NeedEscalation.objects.bulk_create(  # no save(): as rows written before the columns
+        NeedEscalation(need=need, level=EscalationLevel.URGE, due_at=timezone.now())
+        for need in needs
+    )
+    assert not NeedEscalation.objects.filter(chain__isnull=False).exists()
+    migration.address_existing(django_apps, None)
+    for need in needs:
+        rung = NeedEscalation.objects.get(need=need)
+        assert (rung.chain_id, rung.department_id) == (need.chain_id, need.department_id)
 
 
 def test_a_re_dispatched_need_leaves_the_former_liaison(scene):
