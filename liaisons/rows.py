@@ -98,3 +98,47 @@ def rows_reader(*extra: str):
         return need_rows(queryset, extra)
 
     return read
+
+
+# --- Escalations -------------------------------------------------------------------------------
+
+_ESCALATION_COLUMNS = (
+    ("pk", "pk"),
+    ("level", "level"),
+    ("due_at", "due_at"),
+    ("created_at", "created_at"),
+    ("need_id", "need_id"),
+    ("number", "need__number"),
+    ("title", "need__title"),
+    ("status", "need__status"),
+    ("enterprise_name", "need__enterprise__name"),
+    ("department_name", "need__department__name"),
+)
+_NEED_LIAISON_NAME = tuple(f"need__{lookup}" for lookup in _LIAISON_NAME)
+
+
+class EscalationRow:
+    """One escalation of the supervision page with what its row shows of the need: the need's
+    number, title, status, firm, department and liaison. Read like an escalation by the keyset
+    pager (`pk`, `created_at`)."""
+
+    __slots__ = (*(name for name, _lookup in _ESCALATION_COLUMNS), "liaison_name")
+
+    def __init__(self, values: tuple) -> None:
+        for (name, _lookup), value in zip(_ESCALATION_COLUMNS, values, strict=False):
+            setattr(self, name, value)
+        full_name, first_name, last_name, username = values[len(_ESCALATION_COLUMNS) :]
+        self.liaison_name = (
+            User.name_from(full_name, first_name, last_name, username) if username else ""
+        )
+
+    def __repr__(self) -> str:
+        return f"<EscalationRow {self.pk} {self.number} {self.level}>"
+
+
+def escalation_rows(queryset: QuerySet) -> list[EscalationRow]:
+    """The escalations of `queryset` (its filters, order and slice) as `EscalationRow`s, in one
+    query: the supervision page read each with its need, firm, department, liaison and the
+    liaison's user as six model instances (a third of the page)."""
+    lookups = [lookup for _name, lookup in _ESCALATION_COLUMNS] + list(_NEED_LIAISON_NAME)
+    return [EscalationRow(values) for values in queryset.values_list(*lookups)]

@@ -8,7 +8,7 @@ from django import template
 from django.db.models import Count, Q
 from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from alliance.roles import AllianceProfile
@@ -17,6 +17,7 @@ from liaisons.labels import choice_labels
 from liaisons.models import (
     NEED_OPEN_STATUSES,
     Need,
+    NeedEscalation,
     NeedStatus,
 )
 from liaisons.selectors import escalations_addressed, needs_visible_to
@@ -159,6 +160,52 @@ def need_items(needs, show_enterprise: bool = False, show_liaison: bool = False)
             f'<span class="badge {status_badge(need.status)}">'
             f"{escape(statuses.get(need.status, need.status))}</span></div></div>"
             f"{deadline}</li>"
+        )
+    return SafeString("".join(rows))
+
+
+@register.simple_tag
+def escalation_items(escalations) -> SafeString:
+    """The escalations of the supervision page (`liaisons.rows.EscalationRow`s), one `<li>`
+    each: the need (number, firm, department, title linked, liaison), the rung, the need's
+    status, and when it fell due and was escalated, in the viewer's time zone and language.
+    Looked up once per list, every value escaped, as `need_items`."""
+    language = get_language()
+    levels = choice_labels(NeedEscalation, "level", language)
+    statuses = choice_labels(Need, "status", language)
+    when_format = formats.get_format("SHORT_DATETIME_FORMAT")
+    zone = timezone.get_current_timezone()
+    due_and_time = gettext("Due %(due)s · escalated %(time)s")
+    detail_url = id_urls("liaisons:need-detail")  # reversed once per list
+
+    def when(moment) -> str:
+        return dateformat.format(moment.astimezone(zone), when_format)
+
+    rows = []
+    for row in escalations:
+        department = f" · {escape(row.department_name)}" if row.department_name else ""
+        liaison = ""
+        if row.liaison_name:
+            liaison = (
+                '<div class="small text-body-secondary"><i class="bi bi-person-badge" '
+                f'aria-hidden="true"></i> {escape(row.liaison_name)}</div>'
+            )
+        rows.append(
+            '<li class="list-group-item py-3">'
+            '<div class="d-flex flex-wrap justify-content-between align-items-start gap-2">'
+            '<div class="text-break" style="min-width: 0;">'
+            '<div class="small text-body-secondary"><span class="font-monospace">'
+            f"{escape(row.number)}</span> · {escape(row.enterprise_name)}{department}</div>"
+            f'<a class="fw-semibold" href="{escape(detail_url(row.need_id))}">'
+            f"{escape(row.title)}</a>{liaison}</div>"
+            '<div class="d-flex flex-wrap gap-1 justify-content-end">'
+            '<span class="badge text-bg-danger">'
+            f"{escape(levels.get(row.level, str(row.level)))}</span> "
+            f'<span class="badge {status_badge(row.status)}">'
+            f"{escape(statuses.get(row.status, row.status))}</span></div></div>"
+            '<div class="small text-body-secondary mt-1">'
+            f"{escape(due_and_time % {'due': when(row.due_at), 'time': when(row.created_at)})}"
+            "</div></li>"
         )
     return SafeString("".join(rows))
 

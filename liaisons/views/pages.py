@@ -32,7 +32,7 @@ from liaisons.paging import (
     keyset_sections,
     numbered_page,
 )
-from liaisons.rows import need_rows, rows_reader
+from liaisons.rows import escalation_rows, need_rows, rows_reader
 from liaisons.selectors import (
     escalations_addressed,
     liaison_queue,
@@ -324,9 +324,14 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
         departments=list(user.headed_departments.values_list("pk", flat=True)) if heads else None,
         chains=list(user.chaired_chains.values_list("pk", flat=True)) if chains else None,
         staff=staff,
-    ).select_related("need__enterprise", "need__liaison__user", "need__department")
+    )
     page = keyset_page(
-        escalations, request.GET, key="created_at", descending=True, per_page=ESCALATIONS_PER_PAGE
+        escalations,
+        request.GET,
+        key="created_at",
+        descending=True,
+        per_page=ESCALATIONS_PER_PAGE,
+        rows=escalation_rows,
     )
     now = timezone.now()
     # Bounded counts ("10,000+"), both in one query: a province-wide COUNT of open needs on

@@ -11,8 +11,8 @@ from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from liaisons.models import Need, NeedStatus
-from liaisons.rows import NeedRow, need_rows
+from liaisons.models import EscalationLevel, Need, NeedEscalation, NeedStatus
+from liaisons.rows import NeedRow, escalation_rows, need_rows
 from liaisons.selectors import with_running_due
 from liaisons.views.deadlines import OVERDUE, PAUSED, SOON, Deadline, deadline_of, mark_deadlines
 from tests.liaisons.conftest import make_need
@@ -193,3 +193,58 @@ def test_an_unusual_route_is_reversed_row_by_row(world, monkeypatch):
     monkeypatch.setattr(routes, "reverse", twice)
     need = row_of(make_need(enterprise=world.enterprise1))
     assert f'href="/needs/{need.pk}/{need.pk}/"' in render_rows([need])
+
+
+# --- The supervision page's escalations (`escalation_rows`, `escalation_items`) ----------------
+
+ESCALATIONS = Template("{% load need_tags %}{% escalation_items rows %}")
+
+
+def test_an_escalation_row_shows_its_need_with_every_value_escaped(world):
+    for named in (world.enterprise1, world.liaison1.department):
+        named.name = HOSTILE
+        named.save(update_fields=["name"])
+    world.liaison1.user.full_name = HOSTILE
+    world.liaison1.user.save(update_fields=["full_name"])
+    need = make_need(
+        enterprise=world.enterprise1,
+        status=NeedStatus.IN_PROGRESS,
+        liaison=world.liaison1,
+        title=HOSTILE,
+    )
+    due = datetime(2026, 11, 13, 7, 59, tzinfo=UTC)  # 15:59 in Beijing
+    NeedEscalation.objects.create(need=need, level=EscalationLevel.SUPERVISE, due_at=due)
+    (row,) = escalation_rows(NeedEscalation.objects.filter(need=need))
+    assert (row.need_id, row.number, row.status) == (need.pk, need.number, need.status)
+    with translation.override("zh-hans"):
+        html = ESCALATIONS.render(Context({"rows": [row]}))
+    assert "<script>" not in html
+    # Title, firm, department and liaison.
+    assert html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 4
+    assert f'href="/needs/{need.pk}/"' in html
+    assert '<span class="badge text-bg-danger">督办</span>' in html and "办理中" in html
+    assert "办理期限：2026年11月13日 15:59" in html
+
+
+def test_an_escalation_of_a_need_without_liaison_or_department_leaves_them_out(world):
+    need = make_need(enterprise=world.enterprise1, status=NeedStatus.ACCEPTED)
+    NeedEscalation.objects.create(need=need, level=EscalationLevel.URGE, due_at=timezone.now())
+    (row,) = escalation_rows(NeedEscalation.objects.filter(need=need))
+    assert row.liaison_name == "" and row.department_name is None
+    html = ESCALATIONS.render(Context({"rows": [row]}))
+    assert "bi-person-badge" not in html and " · None" not in html
+
+
+def test_escalation_rows_are_one_query(world, django_assert_num_queries):
+    for _ in range(5):
+        need = make_need(
+            enterprise=world.enterprise1, status=NeedStatus.IN_PROGRESS, liaison=world.liaison1
+        )
+        NeedEscalation.objects.create(
+            need=need, level=EscalationLevel.URGE, due_at=need.resolve_due
+        )
+    with django_assert_num_queries(1):
+        rows = escalation_rows(NeedEscalation.objects.order_by("-created_at", "-pk"))
+    with django_assert_num_queries(0):
+        ESCALATIONS.render(Context({"rows": rows}))
+    assert len(rows) == 5
