@@ -9,7 +9,10 @@ class AllianceConfig(AppConfig):
     verbose_name = _("Accounts and platform")
 
     def ready(self) -> None:
+        from alliance import pgtypes
         from alliance.permissions import sync_park_staff_group
+
+        pgtypes.connect()
 
         # Permissions only exist after migrate has created them, so the group is kept in step
         # after every migrate (and after test database flushes).
