@@ -14,7 +14,12 @@
 4. Signs each role in with a real POST to the login page (CSRF cookie and token).
 5. Runs wrk (`-t2 -c16 -d<duration>`, bounded) against each page and prints requests/s, p50,
    p95 and the ratio to the logged-in trivial view (/notifications/count/: session, user and
-   one indexed COUNT); /health/ is the anonymous trivial view.
+   one indexed COUNT); /health/ is the anonymous trivial view. Each request comes on a new
+   connection (`Connection: close`), as from the reverse proxy in front of gunicorn (nginx
+   speaks HTTP/1.0 to its upstream unless told otherwise). With `--keep-alive` wrk keeps its
+   16 connections: gunicorn's three workers then hold whatever each accepted first — all 16
+   on one worker served the trivial view at 425 req/s, 8 and 8 on two at 770 — and a page's
+   rate swung with that draw, round after round.
 6. Measures the peak memory of the needs export (.xlsx) for a chain chief (all the chain's
    needs) in a separate process (tracemalloc peak and the RSS growth).
 7. Appends every figure to bench/results.csv with the machine, the git commit, the date, the
@@ -376,6 +381,8 @@ def wrk(url: str, cookie: str | None, options) -> dict:
         "-s",
         str(LUA),
     ]
+    if not options.keep_alive:
+        args += ["-H", "Connection: close"]
     if cookie:
         args += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
@@ -484,6 +491,11 @@ def main() -> None:
         type=int,
         default=1,
         help="measure every page this many times; keep the round with the median ratio",
+    )
+    parser.add_argument(
+        "--keep-alive",
+        action="store_true",
+        help="keep wrk's connections open (default: a new connection per request)",
     )
     parser.add_argument("--skip-export", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="do not append to results.csv")
@@ -622,7 +634,16 @@ def main() -> None:
                         "scale": scale_label,
                         "database": options.db,
                         **row,
-                        "note": " ".join(filter(None, [row.get("note", ""), options.note])),
+                        "note": " ".join(
+                            filter(
+                                None,
+                                [
+                                    row.get("note", ""),
+                                    "keep-alive connections" if options.keep_alive else "",
+                                    options.note,
+                                ],
+                            )
+                        ),
                     }
                 )
         log(f"appended {len(rows)} rows to {RESULTS.relative_to(ROOT)}")

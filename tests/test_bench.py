@@ -4,6 +4,7 @@ database: the data it picks, its cookie handling and the pages it loads."""
 from __future__ import annotations
 
 from email.message import Message
+from types import SimpleNamespace
 
 import pytest
 from django.urls import Resolver404, resolve
@@ -69,3 +70,19 @@ def test_gunicorn_runs_with_the_procfiles_web_options_on_loopback():
     procfile = (bench.ROOT / "Procfile").read_text().splitlines()
     web = next(line for line in procfile if line.startswith("web:"))
     assert "--workers " + arguments[arguments.index("--workers") + 1] in web
+
+
+def test_wrk_opens_a_connection_per_request_unless_asked_to_keep_them(monkeypatch):
+    calls = []
+
+    def fake_run(args, **kwargs):
+        calls.append(args)
+        return SimpleNamespace(stdout='BENCH_JSON {"rps": 1}\n')
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    for keep_alive in (False, True):
+        options = SimpleNamespace(threads=2, connections=16, duration=1, keep_alive=keep_alive)
+        assert bench.wrk("http://127.0.0.1:1/", "sessionid=x", options) == {"rps": 1}
+    per_request, kept = calls
+    assert "Connection: close" in per_request and "Connection: close" not in kept
+    assert "Cookie: sessionid=x" in per_request and "Cookie: sessionid=x" in kept
