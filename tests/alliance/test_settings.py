@@ -92,8 +92,11 @@ def test_service_urls_are_read():
     )
     assert values["DB_ENGINE"] == "django.db.backends.postgresql"
     assert values["DB_NAME"] == "hongchain"
-    # Web statements are short index lookups: no parallel workers, no JIT (issue 6, bench/).
-    assert values["DB_OPTIONS"]["options"] == "-c max_parallel_workers_per_gather=0 -c jit=off"
+    # Web statements are short index lookups: no parallel workers, no JIT, random reads priced
+    # for memory and SSD (issue 6, bench/).
+    assert values["DB_OPTIONS"]["options"] == (
+        "-c max_parallel_workers_per_gather=0 -c jit=off -c random_page_cost=1.1"
+    )
     assert values["CELERY_BROKER_URL"] == "redis://redis.internal:6379/1"
     assert "visibility_timeout" in values["CELERY_BROKER_TRANSPORT_OPTIONS"]
     assert values["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
@@ -109,7 +112,7 @@ def test_a_database_url_can_choose_its_own_session_options():
 
 
 @pytest.mark.django_db
-def test_postgresql_sessions_run_without_parallel_workers_or_jit():
+def test_postgresql_sessions_run_without_parallel_workers_or_jit_and_price_random_reads():
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -119,6 +122,8 @@ def test_postgresql_sessions_run_without_parallel_workers_or_jit():
         assert cursor.fetchone()[0] == "0"
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"
 
 
 @pytest.mark.parametrize(
