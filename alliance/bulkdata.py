@@ -309,6 +309,17 @@ class Timeline:
         return self.at(minute).year not in self.known_years
 
 
+def _of_needs(plans: list[dict], key: str) -> list:
+    """The rows under `key` of every plan (timeline entries, escalations), each pointed at its
+    plan's need, which now has its id."""
+    rows = []
+    for plan in plans:
+        for row in plan[key]:
+            row.need_id = plan["need"].pk
+            rows.append(row)
+    return rows
+
+
 @dataclass
 class BulkResult:
     counts: dict[str, int] = field(default_factory=dict)
@@ -757,17 +768,9 @@ class Generator:
                 else:
                     last_of_firm[need.enterprise_id] = last_any = need.pk
             self._copy("needs", Need, merged, report=False, with_ids=True)
-            events = []
-            for plan in plans:
-                for event in plan["events"]:
-                    event.need_id = plan["need"].pk
-                    events.append(event)
+            events = _of_needs(plans, "events")
             self._copy("need events", NeedEvent, events, report=False)
-            rungs = []
-            for plan in plans:
-                for rung in plan["escalations"]:
-                    rung.need_id = plan["need"].pk
-                    rungs.append(rung)
+            rungs = _of_needs(plans, "escalations")
             self._copy("need escalations", NeedEscalation, rungs, report=False)
             self.need_ids += [need.pk for need in masters]
             done += len(plans)
