@@ -81,6 +81,13 @@ class Calendar:
         self._overrides: dict[date, bool] = dict(rows.values_list("date", "is_workday"))
         self._override_years = {day.year for day in self._overrides}
 
+    @classmethod
+    def covering(cls, *moments: date | datetime) -> Calendar:
+        """The overrides from the year of the earliest of `moments` on (a datetime counts by
+        its Beijing date), unbounded: what `add_working_hours` and `unknown_years_ahead`
+        need from those moments."""
+        return cls(min((_local(m).date() if isinstance(m, datetime) else m).year for m in moments))
+
     def is_known(self, year: int) -> bool:
         return year in _PACKAGE_YEARS or year in self._override_years
 

@@ -156,7 +156,7 @@ def render_detail(
         attachments = attachments.filter(is_public=True)
     today = timezone.localdate()
     # One calendar query for the amber horizon and the years without holidays.
-    calendar = workcalendar.Calendar(min(today.year, now.astimezone(workcalendar.TIMEZONE).year))
+    calendar = workcalendar.Calendar.covering(now, today)
     deadline = deadline_of(need, now=now, horizon=amber_horizon(now, calendar=calendar))
 
     forms: list[tuple[NeedActionSpec, ActionForm]] = []

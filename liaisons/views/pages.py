@@ -244,7 +244,7 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
     # One calendar query for the whole page (the amber horizon and the years without
     # holidays), whatever the number of rows.
     today = timezone.localdate()
-    calendar = workcalendar.Calendar(min(today.year, now.astimezone(workcalendar.TIMEZONE).year))
+    calendar = workcalendar.Calendar.covering(now, today)
     horizon = amber_horizon(now, calendar=calendar)
     for page in pages.values():
         page.object_list = mark_deadlines(page.object_list, now=now, horizon=horizon)

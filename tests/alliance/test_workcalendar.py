@@ -354,6 +354,13 @@ def test_one_calendar_read_serves_the_horizon_and_the_unknown_years(django_asser
         assert shared == (add_working_hours(start, 8), unknown_years_ahead(date(2026, 11, 26), 14))
 
 
+def test_a_calendar_covers_the_earliest_of_its_moments():
+    new_year = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # already 2027 in Beijing
+    assert Calendar.covering(new_year, date(2027, 1, 2)).first_year == 2027
+    assert Calendar.covering(new_year, date(2026, 12, 31)).first_year == 2026
+    assert Calendar.covering(new_year).covers(date(2027, 1, 1))
+
+
 def test_a_calendar_that_does_not_reach_back_to_the_day_is_refused():
     with pytest.raises(ValueError, match="does not cover"):
         add_working_hours(datetime(2026, 5, 6, 9, tzinfo=SHANGHAI), 8, calendar=Calendar(2027))
