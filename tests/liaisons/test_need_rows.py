@@ -35,17 +35,23 @@ def row_of(need) -> NeedRow:
     return row
 
 
-def test_a_row_shows_the_need_with_every_value_escaped(world):
-    world.enterprise1.name = HOSTILE
-    world.enterprise1.save(update_fields=["name"])
+def hostile_need(world, *named):
+    """An open need whose title, firm, liaison and any of `named` (with a `name`) are HOSTILE."""
+    for thing in (world.enterprise1, *named):
+        thing.name = HOSTILE
+        thing.save(update_fields=["name"])
     world.liaison1.user.full_name = HOSTILE
     world.liaison1.user.save(update_fields=["full_name"])
-    need = make_need(
+    return make_need(
         enterprise=world.enterprise1,
         status=NeedStatus.IN_PROGRESS,
         liaison=world.liaison1,
         title=HOSTILE,
     )
+
+
+def test_a_row_shows_the_need_with_every_value_escaped(world):
+    need = hostile_need(world)
     html = render_rows([row_of(need)])
     assert "<script>" not in html
     assert html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 3
@@ -201,17 +207,7 @@ ESCALATIONS = Template("{% load need_tags %}{% escalation_items rows %}")
 
 
 def test_an_escalation_row_shows_its_need_with_every_value_escaped(world):
-    for named in (world.enterprise1, world.liaison1.department):
-        named.name = HOSTILE
-        named.save(update_fields=["name"])
-    world.liaison1.user.full_name = HOSTILE
-    world.liaison1.user.save(update_fields=["full_name"])
-    need = make_need(
-        enterprise=world.enterprise1,
-        status=NeedStatus.IN_PROGRESS,
-        liaison=world.liaison1,
-        title=HOSTILE,
-    )
+    need = hostile_need(world, world.liaison1.department)
     due = datetime(2026, 11, 13, 7, 59, tzinfo=UTC)  # 15:59 in Beijing
     NeedEscalation.objects.create(need=need, level=EscalationLevel.SUPERVISE, due_at=due)
     (row,) = escalation_rows(NeedEscalation.objects.filter(need=need))
