@@ -60,6 +60,7 @@ from liaisons.models import (
     LiaisonAssignment,
     Need,
     NeedCategory,
+    NeedEscalation,
     NeedEvent,
     NeedEventAction,
     NeedStatus,
@@ -2235,6 +2236,7 @@ class _Loader:
             status=NeedStatus.DRAFT,
         )
         timeline: list[tuple[NeedEvent, datetime]] = []
+        rungs: list[tuple[NeedEscalation, datetime]] = []  # as the deadline sweep claims them
         for step in spec.steps:
             moment = _at(add_workdays(start_day, step.day), step.at)
             if moment > self.now:
@@ -2245,6 +2247,10 @@ class _Loader:
                     raise DemoDataError(f"{spec.number}: {from_status} → {step.to} is not allowed")
                 need.status = step.to
             actor = self._apply_step(need, spec, step, moment)
+            if step.action == A.ESCALATE:
+                rungs.append(
+                    (NeedEscalation(need=need, level=step.level, due_at=need.resolve_due), moment)
+                )
             timeline.append(
                 (
                     NeedEvent(
@@ -2271,6 +2277,12 @@ class _Loader:
             event.save()
             self.result.created[str(NeedEvent._meta.verbose_name_plural)] += 1
         self._backdate(NeedEvent, timeline)
+        for rung, _moment in rungs:
+            rung.need = need  # saved now: addressed to its chain and department (save())
+            rung.full_clean()
+            rung.save()
+            self.result.created[str(NeedEscalation._meta.verbose_name_plural)] += 1
+        self._backdate(NeedEscalation, rungs)
         return need
 
     @staticmethod

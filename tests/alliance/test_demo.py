@@ -42,10 +42,13 @@ from liaisons.models import (
     ActionItemStatus,
     Department,
     DepartmentResource,
+    EscalationLevel,
     Liaison,
     LiaisonAssignment,
     Need,
     NeedCategory,
+    NeedEscalation,
+    NeedEvent,
     NeedEventAction,
     NeedStatus,
     Satisfaction,
@@ -507,6 +510,27 @@ class TestDemoWorld:
             if user.username != "staff":
                 assert not is_park_staff(user)
             validate_password(DEMO_PASSWORD, user)
+
+    def test_escalations_in_the_timelines_reach_whom_they_were_addressed_to(self, world, client):
+        """Each 黄灯/催办/督办 in a need's timeline is a claimed rung, so the department head (or
+        chief) finds it on the supervision page."""
+        events = NeedEvent.objects.filter(action=NeedEventAction.ESCALATE).select_related("need")
+        assert events.exists()
+        for event in events:
+            rung = NeedEscalation.objects.get(need=event.need, created_at=event.created_at)
+            assert (rung.chain_id, rung.department_id) == (
+                event.need.chain_id,
+                event.need.department_id,
+            )
+        urge = NeedEscalation.objects.filter(level=EscalationLevel.URGE).select_related(
+            "need", "department__head"
+        )
+        assert urge.exists()
+        for rung in urge:
+            client.force_login(rung.department.head)
+            page = client.get(reverse("liaisons:need-supervision")).content.decode()
+            assert rung.need.number in page
+            client.logout()
 
     def test_second_run_creates_and_changes_nothing(self, world):
         assert not re.search(r"\b0 rows created", world)
