@@ -1502,6 +1502,53 @@ NEEDS = [
         ),
         resources=("工程建设项目审批帮办",),
     ),
+    # Late, and escalated rung by rung as the deadline sweep does it: the department head
+    # (depthead, 科学技术局) has its 催办 and the machinery chief (chief) its 督办.
+    NeedSpec(
+        number="XQ-2026-00020",
+        enterprise="常州凤林工程机械电控有限公司",
+        submitter="caoying",
+        category=NeedCategory.TECHNOLOGY,
+        urgency=Urgency.RED,
+        title="挖掘机电控系统国产芯片替代验证",
+        description=(
+            "挖掘机整车控制器拟改用国产主控芯片，需对接高校实验室完成可靠性验证，"
+            "以保证柳工配套订单按期交付。"
+        ),
+        started=12,
+        steps=(
+            _submitted("08:50"),
+            _accepted(0, "09:30"),
+            _dispatched(0, "10:30", "liusiyuan"),
+            _signed(0, "11:30"),
+            Step(A.CONTACT, 1, "09:30", note="与企业研发部确认验证项目清单。"),
+            Step(
+                A.ESCALATE,
+                4,
+                "10:30",
+                level=EscalationLevel.AMBER,
+                note="办理时限已用80%，黄灯预警。",
+                public=False,
+            ),
+            Step(A.COMMENT, 5, "09:00", note="高校实验室排期紧张，正在协调。"),
+            Step(
+                A.ESCALATE,
+                6,
+                "08:30",
+                level=EscalationLevel.URGE,
+                note="已超办理时限，向红链专员及部门负责人催办。",
+                public=False,
+            ),
+            Step(
+                A.ESCALATE,
+                10,
+                "10:30",
+                level=EscalationLevel.SUPERVISE,
+                note="超期五个工作日，向链长和园区党群工作部督办。",
+                public=False,
+            ),
+        ),
+    ),
 ]
 
 # Time limits of DESIGN §4 (working days unless noted). Categories the table does not name

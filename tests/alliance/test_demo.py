@@ -522,15 +522,25 @@ class TestDemoWorld:
                 event.need.chain_id,
                 event.need.department_id,
             )
-        urge = NeedEscalation.objects.filter(level=EscalationLevel.URGE).select_related(
-            "need", "department__head"
+        rungs = NeedEscalation.objects.filter(level__gte=EscalationLevel.URGE).select_related(
+            "need", "department__head", "chain__chief"
         )
-        assert urge.exists()
-        for rung in urge:
-            client.force_login(rung.department.head)
+        for rung in rungs:
+            addressee = (
+                rung.department.head if rung.level == EscalationLevel.URGE else rung.chain.chief
+            )
+            client.force_login(addressee)
             page = client.get(reverse("liaisons:need-supervision")).content.decode()
             assert rung.need.number in page
             client.logout()
+        # The demo's department head and machinery chief each have one to see.
+        addressed = {
+            (rung.level, (rung.department.head if rung.level == 2 else rung.chain.chief).username)
+            for rung in rungs
+        }
+        assert {(EscalationLevel.URGE, "depthead"), (EscalationLevel.SUPERVISE, "chief")} <= (
+            addressed
+        )
 
     def test_second_run_creates_and_changes_nothing(self, world):
         assert not re.search(r"\b0 rows created", world)
