@@ -1096,26 +1096,25 @@ class Generator:
             raise ValueError(f"a running clock outside the ladder's statuses: {need.status}")
         for start, due, stop in clocks:
             until = self.base_minute if stop is None else min(stop, self.base_minute)
-            due_at = tl.at(due)
+            amber = max(start, due - amber_minutes)
             # Urge: 08:30 of the first working day after the deadline's date. Its working
             # minute is also the previous evening's 17:30, which is not yet morning.
             urge = ((due - 1) // day + 1) * day
-            ladder = [
-                (EscalationLevel.AMBER, max(start, due - amber_minutes) <= until),
-                (EscalationLevel.URGE, urge < until),
-                (EscalationLevel.SUPERVISE, due + SUPERVISE_AFTER_WORKDAYS * day <= until),
-            ]
-            moments = {
-                EscalationLevel.AMBER: tl.at(max(start, due - amber_minutes)),
-                EscalationLevel.URGE: tl.at(urge + 1) - timedelta(minutes=1),
-                EscalationLevel.SUPERVISE: tl.at(due + SUPERVISE_AFTER_WORKDAYS * day),
-            }
-            level = EscalationLevel.NONE
-            for rung, reached in ladder:
+            supervise = due + SUPERVISE_AFTER_WORKDAYS * day
+            ladder = (
+                (EscalationLevel.AMBER, amber, amber <= until),
+                (EscalationLevel.URGE, urge, urge < until),
+                (EscalationLevel.SUPERVISE, supervise, supervise <= until),
+            )
+            level, due_at = EscalationLevel.NONE, None
+            for rung, minute, reached in ladder:
                 if not reached:
                     break
-                level = rung
-                at = moments[rung]
+                level, due_at = rung, due_at or tl.at(due)
+                if rung == EscalationLevel.URGE:  # the morning, not the evening before
+                    at = tl.at(minute + 1) - timedelta(minutes=1)
+                else:
+                    at = tl.at(minute)
                 rungs.append(
                     NeedEscalation(
                         level=rung,
