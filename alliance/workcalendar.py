@@ -16,6 +16,7 @@ import math
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -45,6 +46,7 @@ _DAY_START = _PERIODS[0][0]
 _PACKAGE_YEARS = range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
 
 
+@lru_cache(maxsize=4096)  # a decade of days; the package scans its whole table per call
 def _statutory_workday(day: date) -> bool:
     """The package's answer, or Monday–Friday for a year it does not know."""
     if day.year in _PACKAGE_YEARS:
@@ -173,17 +175,26 @@ def add_working_hours(
         clock = 0
 
 
-def add_working_days(start: datetime, days: int) -> WorkingTime:
+def add_working_days(
+    start: datetime, days: int, *, calendar: Calendar | None = None
+) -> WorkingTime:
     """`days` working days after `start`: the same clock time `days` working days later."""
     if isinstance(days, bool) or not isinstance(days, int):
         raise TypeError(f"Working days must be an int, not {days!r}.")
-    return add_working_hours(start, days * HOURS_PER_DAY)
+    return add_working_hours(start, days * HOURS_PER_DAY, calendar=calendar)
 
 
-def working_hours_between(start: datetime, end: datetime) -> float:
-    """Working hours from `start` to `end`; negative when `end` is before `start` (overdue)."""
+def working_hours_between(
+    start: datetime, end: datetime, *, calendar: Calendar | None = None
+) -> float:
+    """Working hours from `start` to `end`; negative when `end` is before `start` (overdue).
+    `calendar`: overrides already read from the earlier moment's year on."""
     first, last = sorted((_local(start), _local(end)))
-    hours = _hours_between(Calendar(first.year, last.year), first, last)
+    if calendar is None:
+        calendar = Calendar(first.year, last.year)
+    else:
+        _calendar_from(first.date(), calendar)
+    hours = _hours_between(calendar, first, last)
     return hours if _local(end) >= _local(start) else -hours
 
 
@@ -215,10 +226,10 @@ def _hours_between(calendar: Calendar, first: datetime, last: datetime) -> float
     return total / _US_PER_HOUR
 
 
-def next_workday_start(moment: datetime) -> datetime:
+def next_workday_start(moment: datetime, *, calendar: Calendar | None = None) -> datetime:
     """08:30 of the first working day after the date of `moment` (Beijing time)."""
     local = _local(moment)
-    calendar = Calendar(local.year)
+    calendar = _calendar_from(local.date(), calendar)
     day = local.date() + timedelta(days=1)
     while not calendar.is_workday(day):
         day += timedelta(days=1)

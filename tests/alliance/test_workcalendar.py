@@ -352,6 +352,19 @@ def test_one_calendar_read_serves_the_horizon_and_the_unknown_years(django_asser
                 unknown_years_ahead(date(2026, 11, 26), months=14, calendar=calendar),
             )
         assert shared == (add_working_hours(start, 8), unknown_years_ahead(date(2026, 11, 26), 14))
+        # The escalation sweep's reads: the same answers from the calendar read once.
+        late = datetime(2027, 1, 4, 9, 0, tzinfo=SHANGHAI)
+        with django_assert_num_queries(0):
+            from_calendar = (
+                working_hours_between(start, late, calendar=calendar),
+                next_workday_start(start, calendar=calendar),
+                add_working_days(start, 5, calendar=calendar),
+            )
+        assert from_calendar == (
+            working_hours_between(start, late),
+            next_workday_start(start),
+            add_working_days(start, 5),
+        )
 
 
 def test_a_calendar_covers_the_earliest_of_its_moments():

@@ -294,3 +294,18 @@ def test_two_sweeps_at_the_same_time_escalate_once():
     assert NeedEvent.objects.filter(action=NeedEventAction.ESCALATE).count() == 12
     # Per need: 督办 to chief and staff, 催办 to liaison and head.
     assert Notification.objects.count() == 4 * len(late)
+
+
+def test_needs_waiting_between_rungs_cost_no_query_each(world, django_assert_max_num_queries):
+    """A 催办 waits five working days for its 督办: the sweep computes such needs' rung on the
+    values it read, with the calendar read once, and locks none of them."""
+    urged = at(2026, 12, 1, 9, 0)  # the first working day after the deadline
+    for _ in range(6):
+        running(world, escalation_level=EscalationLevel.URGE)
+    # The limits, the calendar for the horizon, the candidates, the calendar from the earliest
+    # candidate's deadline on: the same with one need waiting or thousands.
+    with django_assert_max_num_queries(4):
+        assert sweep_need_deadlines(now=urged) == 0
+    # Five working days after the deadline each is escalated, one by one under its lock.
+    assert sweep_need_deadlines(now=at(2026, 12, 7, 9, 0)) == 6
+    assert NeedEscalation.objects.filter(level=EscalationLevel.SUPERVISE).count() == 6
