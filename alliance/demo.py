@@ -1039,6 +1039,18 @@ def _signed(day: int, at: str) -> Step:
     return Step(A.SIGN, day, at, S.IN_PROGRESS, "已签收。")
 
 
+_ESCALATION_NOTES = {
+    EscalationLevel.AMBER: "办理时限已用80%，黄灯预警。",
+    EscalationLevel.URGE: "已超办理时限，向红链专员及部门负责人催办。",
+    EscalationLevel.SUPERVISE: "超期五个工作日，向链长和园区党群工作部督办。",
+}
+
+
+def _escalated(day: int, at: str, level: int) -> Step:
+    """A rung claimed by the deadline sweep (an internal timeline entry)."""
+    return Step(A.ESCALATE, day, at, level=level, note=_ESCALATION_NOTES[level], public=False)
+
+
 NEEDS = [
     NeedSpec(
         number="XQ-2026-00001",
@@ -1235,23 +1247,9 @@ NEEDS = [
             Step(A.CONTACT, 0, "14:00", note="了解企业授信现状和资金缺口。"),
             Step(A.LINK_RESOURCE, 0, "14:10", note="关联资源：利链惠链政策包·金融支持。"),
             Step(A.VISIT, 1, "14:00", note="陪同合作银行入企尽调。"),
-            Step(
-                A.ESCALATE,
-                4,
-                "10:30",
-                level=EscalationLevel.AMBER,
-                note="办理时限已用80%，黄灯预警。",
-                public=False,
-            ),
+            _escalated(4, "10:30", EscalationLevel.AMBER),
             Step(A.COMMENT, 5, "09:00", note="银行授信审批中，预计下周出具批复。"),
-            Step(
-                A.ESCALATE,
-                6,
-                "10:30",
-                level=EscalationLevel.URGE,
-                note="已超办理时限，向红链专员及部门负责人催办。",
-                public=False,
-            ),
+            _escalated(6, "10:30", EscalationLevel.URGE),
         ),
         resources=("利链惠链政策包·金融支持",),
     ),
@@ -1522,31 +1520,10 @@ NEEDS = [
             _dispatched(0, "10:30", "liusiyuan"),
             _signed(0, "11:30"),
             Step(A.CONTACT, 1, "09:30", note="与企业研发部确认验证项目清单。"),
-            Step(
-                A.ESCALATE,
-                4,
-                "10:30",
-                level=EscalationLevel.AMBER,
-                note="办理时限已用80%，黄灯预警。",
-                public=False,
-            ),
+            _escalated(4, "10:30", EscalationLevel.AMBER),
             Step(A.COMMENT, 5, "09:00", note="高校实验室排期紧张，正在协调。"),
-            Step(
-                A.ESCALATE,
-                6,
-                "08:30",
-                level=EscalationLevel.URGE,
-                note="已超办理时限，向红链专员及部门负责人催办。",
-                public=False,
-            ),
-            Step(
-                A.ESCALATE,
-                10,
-                "10:30",
-                level=EscalationLevel.SUPERVISE,
-                note="超期五个工作日，向链长和园区党群工作部督办。",
-                public=False,
-            ),
+            _escalated(6, "08:30", EscalationLevel.URGE),
+            _escalated(10, "10:30", EscalationLevel.SUPERVISE),
         ),
     ),
 ]
