@@ -226,6 +226,39 @@ def _hours_between(calendar: Calendar, first: datetime, last: datetime) -> float
     return total / _US_PER_HOUR
 
 
+def working_time_before(
+    end: datetime, hours: float, *, calendar: Calendar | None = None
+) -> datetime:
+    """The earliest moment from which at most `hours` working hours remain until `end`.
+
+    Counting back from `end`: a count that runs out on a period's start continues to the end
+    of the working period before it, since no working time lies between (8 working hours before
+    a Monday 09:00 is the Friday's 09:00; 3.5 before a Tuesday 12:30 is the Monday's 17:30, and
+    none before it is the Tuesday's 12:00). `calendar`: overrides already read from a year the
+    count does not go back beyond (else from the year before `end`'s on).
+    """
+    local = _local(end)
+    remaining = _hours_to_us(hours)
+    day = local.date()
+    if calendar is None:
+        calendar = Calendar(max(day.year - 1, date.min.year))
+    clock = _offset(local.time())
+    while True:
+        if day.year < calendar.first_year:
+            raise ValueError(f"The calendar read from {calendar.first_year} does not cover {day}.")
+        if calendar.is_workday(day):
+            for period_start, period_end in reversed(_PERIODS):
+                last = min(period_end, clock)
+                if last <= period_start:
+                    continue
+                available = last - period_start
+                if remaining < available:
+                    return _at(day, last - remaining)
+                remaining -= available
+        day -= timedelta(days=1)
+        clock = _PERIODS[-1][1]
+
+
 def next_workday_start(moment: datetime, *, calendar: Calendar | None = None) -> datetime:
     """08:30 of the first working day after the date of `moment` (Beijing time)."""
     local = _local(moment)

@@ -16,6 +16,7 @@ from alliance.workcalendar import (
     next_workday_start,
     unknown_years_ahead,
     working_hours_between,
+    working_time_before,
     year_is_known,
 )
 
@@ -194,6 +195,46 @@ def test_add_working_hours_inverts_working_hours_between_inside_working_time():
             assert add_working_hours(start, hours).at == end, (start, end, hours)
             pairs += 1
     assert pairs > 1_000
+
+
+def test_working_time_before_leaves_exactly_the_hours_and_is_the_earliest_such_moment():
+    checked = 0
+    for end in STARTS[::3]:
+        calendar = Calendar(end.year - 1)
+        for hours in HOURS:
+            moment = working_time_before(end, hours, calendar=calendar)
+            assert moment <= end
+            assert working_hours_between(moment, end) == hours, (end, hours, moment)
+            earlier = moment - timedelta(microseconds=1)
+            assert working_hours_between(earlier, end) > hours, (end, hours, moment)
+            checked += 1
+    assert checked > 1_500
+
+
+@pytest.mark.parametrize(
+    "end, hours, expected",
+    [
+        (at(2026, 11, 30, 9), 8, at(2026, 11, 27, 9)),  # Monday back to Friday
+        (at(2026, 12, 1, 12, 30), 3.5, at(2026, 11, 30, 17, 30)),  # a whole morning: the evening
+        (at(2026, 12, 1, 12, 30), 0, at(2026, 12, 1, 12)),  # lunch: the morning's end
+        (at(2026, 11, 30, 8, 30), 0, at(2026, 11, 27, 17, 30)),  # a Monday's start: Friday
+        (at(2026, 10, 9, 10), 16, at(2026, 9, 30, 10)),  # over National Day
+        (at(2026, 11, 25, 14), 1.25, at(2026, 11, 25, 11, 45)),  # over lunch
+    ],
+)
+def test_working_time_before(end, hours, expected):
+    assert working_time_before(end, hours) == expected
+
+
+def test_working_time_before_reads_one_calendar_and_refuses_one_too_short(
+    django_assert_num_queries,
+):
+    _with_overrides()
+    with django_assert_num_queries(1):  # the overrides from the year before the end's on
+        # Back over New Year's Day and its make-up Sunday (4 January).
+        assert working_time_before(at(2026, 1, 5, 9), 24) == at(2025, 12, 30, 9)
+    with pytest.raises(ValueError, match="does not cover"):
+        working_time_before(at(2026, 1, 5, 9), 24, calendar=Calendar(2026))
 
 
 def _inside_working_time(moment: datetime) -> bool:
