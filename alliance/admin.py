@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.models import CalendarDay, Notification, User, WeeklyReport, WorkerHeartbeat
 from alliance.paginators import LargeTableAdminMixin
+from liaisons.services import escalations
 
 
 def count_of(model: type[Model], fk: str, condition: Q | None = None) -> Coalesce:
@@ -224,6 +225,20 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     date_hierarchy = "date"
     ordering = ("-date",)
+
+    # A day's working status moves the escalation moments of the needs whose rungs count it.
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        escalations.escalations_reschedule_later()
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        escalations.escalations_reschedule_later()
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        escalations.escalations_reschedule_later()
 
 
 @admin.register(Notification)

@@ -42,6 +42,7 @@ from chains.models import IndustryChain
 from enterprises.models import ChainMembership, Enterprise, EnterpriseContact, PartyOrganization
 from events.models import Event, EventKind, EventStatus, Invitation, Rsvp
 from liaisons.models import (
+    LADDER_STATUSES,
     ActionItem,
     ActionItemKind,
     ActionItemMilestone,
@@ -65,12 +66,9 @@ from liaisons.models import (
     TaskForceMembership,
     Urgency,
 )
-from liaisons.services.escalations import (
-    LADDER_STATUSES,
-    SUPERVISE_AFTER_WORKDAYS,
-    amber_hours_left,
-    escalation_note,
-)
+from liaisons.services import deadlines
+from liaisons.services.deadlines import SUPERVISE_AFTER_WORKDAYS, amber_hours_left
+from liaisons.services.escalations import escalation_note
 from liaisons.services.numbering import format_need_number
 from liaisons.timelimits import default_limits
 
@@ -379,6 +377,8 @@ class Generator:
         self.limits = {
             (limit.category, limit.urgency): limit for limit in NeedTimeLimit.objects.all()
         }
+        # Each running need's next rung, as the workflow's services store it.
+        self.ladder_calendar = workcalendar.Calendar(first.year - 1)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -1134,6 +1134,9 @@ class Generator:
                     )
                 )
         need.escalation_level = level
+        need.next_escalation_at = deadlines.next_escalation_at(
+            need, limits=self.limits, calendar=self.ladder_calendar
+        )
         events.sort(key=lambda event: event.created_at)
         return rungs
 

@@ -68,6 +68,7 @@ from liaisons.models import (
     TaskForceMembership,
     Urgency,
 )
+from liaisons.services import deadlines
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -2288,6 +2289,7 @@ class _Loader:
                     moment,
                 )
             )
+        need.next_escalation_at = deadlines.next_escalation_at(need)  # as the services keep it
         need.full_clean()
         need.save()
         self.result.created[str(Need._meta.verbose_name_plural)] += 1

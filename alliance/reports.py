@@ -72,6 +72,7 @@ from alliance.notifications import notify
 from alliance.roles import PARK_STAFF_GROUP, is_park_staff
 from chains.models import IndustryChain
 from liaisons.models import (
+    LADDER_STATUSES,
     NEED_OPEN_STATUSES,
     Department,
     Liaison,
@@ -82,7 +83,6 @@ from liaisons.models import (
     Satisfaction,
 )
 from liaisons.services import kpis
-from liaisons.services.escalations import LADDER_STATUSES
 
 # Fewer ratings than this and one unhappy firm decides the rate (1 of 2 is 50 %): such a unit
 # is not listed under the floor, its rate is still shown in its row.

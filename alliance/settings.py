@@ -246,6 +246,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
     },
     "sweep-need-deadlines": {"task": "liaisons.tasks.sweep_need_deadlines", "schedule": 300.0},
+    # Each change to a calendar day or a time limit queues it; nightly as well, for what changes
+    # without one (a new release of the statutory calendar package).
+    "reschedule-need-escalations": {
+        "task": "liaisons.tasks.reschedule_need_escalations",
+        "schedule": crontab(hour=2, minute=45),
+    },
     "generate-series-occurrences": {
         "task": "events.tasks.generate_series_occurrences",
         "schedule": crontab(hour=2, minute=15),

@@ -37,7 +37,7 @@ from liaisons.models import (
     NeedTimeLimit,
     TaskForceMembership,
 )
-from liaisons.services import numbering
+from liaisons.services import escalations, needs, numbering
 
 
 class TaskForceInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
@@ -302,6 +302,7 @@ class NeedAdmin(LargeTableAdminMixin, SimpleHistoryAdmin):
                     "department",
                     "resources",
                     "escalation_level",
+                    "next_escalation_at",
                     "return_count",
                     "extension_workdays",
                     "merged_into",
@@ -342,6 +343,16 @@ class NeedAdmin(LargeTableAdminMixin, SimpleHistoryAdmin):
             for field in Need._meta.get_fields()
             if field.concrete and field.name not in NEED_EDITABLE_FIELDS
         ]
+
+    def save_model(self, request, obj, form, change) -> None:
+        needs.need_correct(
+            need=obj,
+            fields={
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name in NEED_EDITABLE_FIELDS
+            },
+        )
 
     def has_add_permission(self, request) -> bool:
         # Needs are created by enterprises through the portal workflow (numbering, clocks).
@@ -471,6 +482,12 @@ class NeedTimeLimitAdmin(admin.ModelAdmin):
     )
     list_filter = ("urgency", "category")
     ordering = ("category", "urgency")
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if "resolve_hours" in form.changed_data:
+            # It sets when amber is due on the running needs of this category × urgency.
+            escalations.escalations_reschedule_later()
 
     def has_add_permission(self, request) -> bool:
         return False

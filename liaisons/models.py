@@ -277,6 +277,16 @@ NEED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # States in which a liaison's clock runs (used by lists, KPIs and the escalation sweep).
+# The states in which the liaison's resolve clock runs and the escalation ladder is climbed: not
+# while waiting for the firm, not long-term (DESIGN §4). A tuple: it is part of an index's
+# condition, whose SQL must not change from one run to the next.
+LADDER_STATUSES = (
+    NeedStatus.DISPATCHED,
+    NeedStatus.IN_PROGRESS,
+    NeedStatus.RETURN_PENDING,
+    NeedStatus.REOPENED,
+)
+
 NEED_OPEN_STATUSES = frozenset(
     {
         NeedStatus.SUBMITTED,
@@ -387,6 +397,13 @@ class Need(models.Model):
     escalation_level = models.PositiveSmallIntegerField(
         _("escalation level"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
     )
+    next_escalation_at = models.DateTimeField(
+        _("next escalation at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the next escalation rung is due, while the resolve clock runs."),
+    )
     return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
     extension_workdays = models.PositiveSmallIntegerField(_("extension (working days)"), default=0)
     resolution = models.TextField(_("resolution"), blank=True)
@@ -411,7 +428,8 @@ class Need(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # next_escalation_at follows from the fields the history keeps (deadlines.LADDER_FIELDS).
+    history = HistoricalRecords(excluded_fields=["updated_at", "next_escalation_at"])
 
     class Meta:
         verbose_name = _("enterprise need")
@@ -485,6 +503,23 @@ class Need(models.Model):
                 fields=["resolve_due", "id"],
                 condition=Q(extension_requested__gt=0),
                 name="need_inbox_extensions_idx",
+            ),
+            # The escalation sweep: the needs whose next rung has come, and any on the ladder
+            # without a next moment (none, unless written past the services).
+            models.Index(
+                fields=["next_escalation_at"],
+                condition=Q(next_escalation_at__isnull=False),
+                name="need_next_escalation_idx",
+            ),
+            models.Index(
+                fields=["id"],
+                condition=Q(
+                    next_escalation_at__isnull=True,
+                    status__in=LADDER_STATUSES,
+                    resolve_due__isnull=False,
+                    escalation_level__lt=3,
+                ),
+                name="need_unscheduled_ladder_idx",
             ),
         ]
 

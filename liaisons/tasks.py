@@ -20,3 +20,10 @@ def warn_overdue_action_items() -> int:
     """Beat, daily 08:30: tell owners about open action items past their due date, once per
     due date (the claim is on the item); running it twice changes nothing."""
     return action_items.action_items_warn_overdue()
+
+
+@shared_task
+def reschedule_need_escalations() -> int:
+    """After a calendar day or a time limit changed, and nightly: compute again each running
+    need's next escalation moment; running it twice changes nothing."""
+    return escalations.escalations_reschedule()

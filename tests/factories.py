@@ -35,6 +35,7 @@ from liaisons.models import (
     NeedStatus,
     TaskForceMembership,
 )
+from liaisons.services import deadlines
 
 
 def make_credit_code(n: int) -> str:
@@ -200,6 +201,14 @@ class NeedFactory(DjangoModelFactory):
     submitted_by = factory.SubFactory(UserFactory)
     status = NeedStatus.SUBMITTED
     submitted_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        need = model_class(*args, **kwargs)
+        if "next_escalation_at" not in kwargs:  # as the services keep it
+            need.next_escalation_at = deadlines.next_escalation_at(need)
+        need.save()
+        return need
 
 
 class NeedEventFactory(DjangoModelFactory):

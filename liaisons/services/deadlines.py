@@ -3,6 +3,16 @@
 The limits live in `NeedTimeLimit` (seeded with DESIGN §4's defaults, edited by staff). Every
 computation goes through the Chinese working-day calendar, and each result says whether it had
 to guess a year's holidays (`estimated`), which the need keeps in `deadline_estimated`.
+
+The escalation ladder's rungs are moments on the same calendar, measured against the resolve
+deadline while the liaison's clock runs (DESIGN §4):
+1. amber — 80 % of the working time between dispatch and deadline has gone, or one working day
+   is left, whichever comes first: the liaison is warned;
+2. 催办 (urge) — from 08:30 of the first working day after the deadline's date: the liaison and
+   the department head;
+3. 督办 (supervise) — five working days after the deadline: the chain chief and park staff.
+A need keeps the moment of its next rung (`Need.next_escalation_at`), so that the sweep reads only
+the needs whose next rung has come (`escalations.sweep_need_deadlines`).
 """
 
 from __future__ import annotations
@@ -17,7 +27,22 @@ from django.utils.translation import gettext as _
 from alliance import workcalendar
 from alliance.workcalendar import HOURS_PER_DAY, WorkingTime
 from liaisons.exceptions import NeedActionError
-from liaisons.models import NeedCategory, NeedTimeLimit, Urgency
+from liaisons.models import (
+    LADDER_STATUSES,
+    EscalationLevel,
+    Need,
+    NeedCategory,
+    NeedTimeLimit,
+    Urgency,
+)
+
+# What the next rung's moment depends on: a save of any of these computes it again.
+LADDER_FIELDS = frozenset(
+    {"status", "resolve_due", "escalation_level", "extension_workdays", "category", "urgency"}
+)
+AMBER_SHARE_LEFT = 0.2  # amber once 80 % of the time has gone…
+AMBER_HOURS_LEFT = HOURS_PER_DAY  # …or one working day before the deadline
+SUPERVISE_AFTER_WORKDAYS = 5
 
 
 @dataclass(frozen=True)
@@ -102,3 +127,100 @@ def one_month_later(moment: datetime) -> datetime:
     month += 1
     day = min(local.day, monthrange(year, month)[1])
     return local.replace(year=year, month=month, day=day)
+
+
+# --- The escalation ladder ------------------------------------------------------------------------
+
+
+def amber_hours_left(*, limit: NeedTimeLimit | None, extension_workdays: int) -> float:
+    """Working hours before the deadline at which the amber warning is due.
+
+    The time between dispatch and deadline, pauses excluded, is the limit plus any granted
+    extension (pauses move the deadline by exactly their working hours).
+    """
+    allowed = (limit.resolve_hours if limit else 0) + extension_workdays * HOURS_PER_DAY
+    return max(AMBER_HOURS_LEFT, AMBER_SHARE_LEFT * allowed)
+
+
+@dataclass(frozen=True)
+class Rungs:
+    """The moments from which each rung of one deadline is due."""
+
+    amber: datetime
+    urge: datetime
+    supervise: datetime
+
+    def reached(self, now: datetime) -> int:
+        """The highest rung due at `now` (an `EscalationLevel`)."""
+        return sum(now >= moment for moment in (self.amber, self.urge, self.supervise))
+
+    def after(self, level: int) -> datetime | None:
+        """The moment of the rung above `level`; None at the top."""
+        moments = (self.amber, self.urge, self.supervise)
+        return moments[level] if level < len(moments) else None
+
+
+def ladder_calendar(*dues: datetime) -> workcalendar.Calendar:
+    """The overrides the rungs of these deadlines read (amber counts back from a deadline: from
+    the year before the earliest on)."""
+    return workcalendar.Calendar(min(timezone.localtime(due).year for due in dues) - 1)
+
+
+def ladder_rungs(
+    *,
+    due: datetime,
+    limit: NeedTimeLimit | None,
+    extension_workdays: int,
+    calendar: workcalendar.Calendar | None = None,
+) -> Rungs:
+    """The rungs of the deadline `due`; `calendar` from `ladder_calendar(due)` (else read here)."""
+    calendar = calendar or ladder_calendar(due)
+    threshold = amber_hours_left(limit=limit, extension_workdays=extension_workdays)
+    return Rungs(
+        amber=workcalendar.working_time_before(due, threshold, calendar=calendar),
+        urge=workcalendar.next_workday_start(due, calendar=calendar),
+        supervise=workcalendar.add_working_days(
+            due, SUPERVISE_AFTER_WORKDAYS, calendar=calendar
+        ).at,
+    )
+
+
+def is_on_ladder(need: Need) -> bool:
+    """Whether the need's clock runs towards a rung it has not reached yet."""
+    return (
+        need.status in LADDER_STATUSES
+        and need.resolve_due is not None
+        and need.escalation_level < EscalationLevel.SUPERVISE
+    )
+
+
+def next_escalation_at(
+    need: Need,
+    *,
+    limits: dict | None = None,
+    calendar: workcalendar.Calendar | None = None,
+) -> datetime | None:
+    """The moment of the need's next rung, or None when its clock does not run towards one.
+
+    Reads the need's time limit and the calendar only for a need on the ladder, unless given:
+    `limits` by (category, urgency), `calendar` from `ladder_calendar`.
+    """
+    if not is_on_ladder(need):
+        return None
+    key = (need.category, need.urgency)
+    limit = (
+        limits.get(key)
+        if limits is not None
+        else time_limit_find(category=need.category, urgency=need.urgency)
+    )
+    rungs = ladder_rungs(
+        due=need.resolve_due,
+        limit=limit,
+        extension_workdays=need.extension_workdays,
+        calendar=calendar,
+    )
+    return rungs.after(need.escalation_level)
+
+
+def time_limits_by_key() -> dict[tuple[str, str], NeedTimeLimit]:
+    return {(limit.category, limit.urgency): limit for limit in NeedTimeLimit.objects.all()}

@@ -1,99 +1,65 @@
 """The escalation ladder (DESIGN §4), climbed by a periodic sweep.
 
-Rungs, measured against the need's resolve deadline while its clock runs:
-1. amber — 80 % of the working time between dispatch and deadline has gone, or one working day
-   is left, whichever comes first: the liaison is warned;
-2. 催办 (urge) — from 08:30 of the first working day after the deadline's date: the liaison and
-   the department head;
-3. 督办 (supervise) — five working days after the deadline: the chain chief and park staff.
+The rungs and their moments are in `deadlines` (amber, 催办, 督办). Each rung happens once per
+deadline: it is claimed by inserting `NeedEscalation(need, level, due_at)`, whose unique
+constraint turns a second sweep (a duplicate beat, a redelivered task, two workers) into a no-op,
+while the row lock on the need serialises a sweep with the workflow's own moves. A new deadline
+(extension, reopen, re-dispatch) is a new key and resets the need's level, so the ladder can be
+climbed again; a pause only moves the deadline and keeps the level, so no rung is repeated for
+it. A sweep that missed some runs records every rung it skipped, and tells each person once,
+about the highest rung that concerns them.
 
-Each rung happens once per deadline: it is claimed by inserting `NeedEscalation(need, level,
-due_at)`, whose unique constraint turns a second sweep (a duplicate beat, a redelivered task, two
-workers) into a no-op, while the row lock on the need serialises a sweep with the workflow's own
-moves. A new deadline (extension, reopen, re-dispatch) is a new key and resets the need's level,
-so the ladder can be climbed again; a pause only moves the deadline and keeps the level, so no
-rung is repeated for it. A sweep that missed some runs records every rung it skipped, and tells
-each person once, about the highest rung that concerns them.
+Each need on the ladder keeps its next rung's moment (`Need.next_escalation_at`, set by every
+save of what it depends on, `deadlines.LADDER_FIELDS`): the sweep reads, on a partial index, only
+the needs whose moment has come. A change to the working-day calendar or to the time limits moves
+those moments; `escalations_reschedule` computes them again for every need on the ladder.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from alliance import workcalendar
 from alliance.models import User
-from alliance.workcalendar import HOURS_PER_DAY
+from alliance.notifications import notify_many
+from alliance.rowwrites import update_rows
 from liaisons.models import (
+    LADDER_STATUSES,
     EscalationLevel,
     Need,
     NeedEscalation,
     NeedEvent,
     NeedEventAction,
-    NeedStatus,
-    NeedTimeLimit,
 )
+from liaisons.services import deadlines
 from liaisons.services.needs import (
     liaison_users,
-    notify_about_need,
+    need_message,
     park_staff_users,
     system_text,
 )
 
-# The states in which the liaison's clock runs: not while waiting for the firm, not long-term.
-LADDER_STATUSES = frozenset(
-    {
-        NeedStatus.DISPATCHED,
-        NeedStatus.IN_PROGRESS,
-        NeedStatus.RETURN_PENDING,
-        NeedStatus.REOPENED,
-    }
-)
-AMBER_SHARE_LEFT = 0.2  # amber once 80 % of the time has gone…
-AMBER_HOURS_LEFT = HOURS_PER_DAY  # …or one working day before the deadline
-SUPERVISE_AFTER_WORKDAYS = 5
-HORIZON_MARGIN_HOURS = 1
+logger = logging.getLogger(__name__)
 
 KINDS = {
     EscalationLevel.AMBER: "need_escalation_amber",
     EscalationLevel.URGE: "need_escalation_urge",
     EscalationLevel.SUPERVISE: "need_escalation_supervise",
 }
-
-
-def amber_hours_left(*, limit: NeedTimeLimit | None, extension_workdays: int) -> float:
-    """Working hours before the deadline at which the amber warning is due.
-
-    The time between dispatch and deadline, pauses excluded, is the limit plus any granted
-    extension (pauses move the deadline by exactly their working hours).
-    """
-    allowed = (limit.resolve_hours if limit else 0) + extension_workdays * HOURS_PER_DAY
-    return max(AMBER_HOURS_LEFT, AMBER_SHARE_LEFT * allowed)
-
-
-def _reached_level(
-    need: Need,
-    *,
-    now: datetime,
-    limit: NeedTimeLimit | None,
-    calendar: workcalendar.Calendar | None = None,
-) -> int:
-    """The highest rung due at `now`; the calendar is read only as far as needed (or not at
-    all, given the overrides already read from the year of the earlier of `now` and the
-    deadline on)."""
-    due = need.resolve_due
-    threshold = amber_hours_left(limit=limit, extension_workdays=need.extension_workdays)
-    if now < due and workcalendar.working_hours_between(now, due, calendar=calendar) > threshold:
-        return EscalationLevel.NONE
-    if now < workcalendar.next_workday_start(due, calendar=calendar):
-        return EscalationLevel.AMBER
-    supervise_at = workcalendar.add_working_days(
-        due, SUPERVISE_AFTER_WORKDAYS, calendar=calendar
-    ).at
-    return EscalationLevel.SUPERVISE if now >= supervise_at else EscalationLevel.URGE
+# A need on the ladder whose next moment is missing (written past the services): the sweep
+# computes it rather than never escalating the need.
+# The same condition as the index `need_unscheduled_ladder_idx`, which serves it.
+UNSCHEDULED = Q(
+    next_escalation_at__isnull=True,
+    status__in=LADDER_STATUSES,
+    resolve_due__isnull=False,
+    escalation_level__lt=3,
+)
 
 
 def escalation_note(level: int, due: datetime) -> str:
@@ -105,53 +71,139 @@ def escalation_note(level: int, due: datetime) -> str:
     )
 
 
-def _recipients(need: Need, level: int) -> list[User]:
+def _recipients(need: Need, level: int, staff: list[User]) -> list[User]:
     if level == EscalationLevel.AMBER:
         return liaison_users(need)
     if level == EscalationLevel.URGE:
         head = need.department.head if need.department_id is not None else None
         return [*liaison_users(need), *([head] if head else [])]
     chief = need.chain.chief if need.chain_id is not None else None
-    return [*([chief] if chief else []), *park_staff_users()]
+    return [*([chief] if chief else []), *staff]
 
 
-def _escalate(need_id: int, *, now: datetime, limits: dict) -> int:
-    """Climb one need's ladder as far as `now` requires. Returns the number of rungs claimed."""
-    with transaction.atomic():
-        need = (
-            Need.objects.select_for_update()
-            .filter(pk=need_id, status__in=LADDER_STATUSES, resolve_due__isnull=False)
-            .first()
+# Needs escalated per transaction: their rows stay locked until it commits.
+SWEEP_BATCH = 500
+
+
+def _due_ids(now: datetime) -> list[int]:
+    """The next needs whose next rung has come, and any on the ladder without a next moment:
+    one statement, each part read from its partial index (`need_next_escalation_idx`,
+    `need_unscheduled_ladder_idx`), so its cost follows the needs due, not the needs running."""
+    parts = [
+        Need.objects.filter(next_escalation_at__lte=now).order_by("next_escalation_at", "pk"),
+        Need.objects.filter(UNSCHEDULED).order_by("pk"),
+    ]
+    sqls, params = [], []
+    for part in parts:
+        sql, part_params = (
+            part.values("pk")[:SWEEP_BATCH].query.get_compiler(using=Need.objects.db).as_sql()
         )
-        if need is None:  # moved on since the candidates were listed
-            return 0
-        reached = _reached_level(need, now=now, limit=limits.get((need.category, need.urgency)))
-        claimed = []
-        for level in range(need.escalation_level + 1, reached + 1):
-            try:
-                # A savepoint: the failed insert must not abort the sweep's transaction.
-                with transaction.atomic():
-                    NeedEscalation.objects.create(need=need, level=level, due_at=need.resolve_due)
-            except IntegrityError:
-                continue  # another sweep claimed this rung for this deadline
-            claimed.append(level)
-        if not claimed:
-            return 0
-        need.escalation_level = max(need.escalation_level, *claimed)
-        need.save(update_fields=["escalation_level", "updated_at"])
-        for level in claimed:
-            NeedEvent.objects.create(
-                need=need,
-                actor=None,
-                action=NeedEventAction.ESCALATE,
-                note=escalation_note(level, need.resolve_due),
-                is_public=False,
+        # Each part keeps its ORDER BY and LIMIT inside its own subquery (SQLite and PostgreSQL).
+        sqls.append(f"SELECT pk FROM ({sql}) AS part{len(sqls)}")  # noqa: S608 (ORM-built)
+        params += part_params
+    with connections[Need.objects.db].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sqls), params)
+        return sorted({row[0] for row in cursor.fetchall()})
+
+
+def _lock(ids: list[int]) -> list[Need]:
+    """The needs, locked in id order (two sweeps never wait on each other in a circle). Each
+    is judged again on its locked row: it may have moved on since its id was read."""
+    return list(Need.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
+def _climb(need: Need, *, now: datetime, limits: dict, calendar, taken: set) -> list[int]:
+    """Move the need to the rung `now` calls for and its next moment on (in memory). Returns
+    the rungs to claim: those not claimed before for this deadline."""
+    if not deadlines.is_on_ladder(need):
+        need.next_escalation_at = None
+        return []
+    rungs = deadlines.ladder_rungs(
+        due=need.resolve_due,
+        limit=limits.get((need.category, need.urgency)),
+        extension_workdays=need.extension_workdays,
+        calendar=calendar,
+    )
+    reached = rungs.reached(now)
+    claimed = [
+        level
+        for level in range(need.escalation_level + 1, reached + 1)
+        if (need.pk, level, need.resolve_due) not in taken
+    ]
+    # Every rung up to `reached` is claimed now or was before.
+    need.escalation_level = max(need.escalation_level, reached)
+    need.next_escalation_at = rungs.after(need.escalation_level)
+    return claimed
+
+
+def _escalate_batch(batch: list[Need], *, now: datetime, limits: dict, staff: list[User]) -> int:
+    """Claim the rungs `now` calls for on the locked needs of `batch`, write their timeline
+    entries and messages, and move each need's next moment on; all in bulk. Returns the rungs
+    claimed."""
+    dues = [need.resolve_due for need in batch if need.resolve_due is not None]
+    calendar = deadlines.ladder_calendar(*dues) if dues else None
+    # Rungs claimed without the need's level moving on (before the row locks, or by hand).
+    taken = set(
+        NeedEscalation.objects.filter(need__in=batch).values_list("need_id", "level", "due_at")
+    )
+    levelled, rescheduled, claimed = [], [], {}
+    for need in batch:
+        level_before = need.escalation_level
+        claimed[need.pk] = _climb(need, now=now, limits=limits, calendar=calendar, taken=taken)
+        if need.escalation_level > level_before:
+            need.updated_at = timezone.now()
+            levelled.append(need)
+        else:  # a moment read stale (the calendar changed) or missing: only it moves
+            rescheduled.append(need)
+    told = [need for need in levelled if claimed[need.pk]]
+    # What the messages name (the firm, the liaison, the addressees), in one query.
+    related = Need.objects.select_related(
+        "enterprise", "liaison__user", "department__head", "chain__chief"
+    ).in_bulk([need.pk for need in told])
+    for need in told:
+        for name in ("enterprise", "liaison", "department", "chain"):
+            setattr(need, name, getattr(related[need.pk], name))
+    claims, events, messages = [], [], []
+    for need in told:
+        for level in claimed[need.pk]:
+            claims.append(
+                NeedEscalation(
+                    need=need,
+                    level=level,
+                    due_at=need.resolve_due,
+                    chain_id=need.chain_id,
+                    department_id=need.department_id,
+                )
             )
-        told: set[int] = set()
-        for level in sorted(claimed, reverse=True):
-            recipients = [user for user in _recipients(need, level) if user.pk not in told]
-            told.update(user.pk for user in recipients)
-            notify_about_need(
+            events.append(
+                NeedEvent(
+                    need=need,
+                    actor=None,
+                    action=NeedEventAction.ESCALATE,
+                    note=escalation_note(level, need.resolve_due),
+                    is_public=False,
+                )
+            )
+        messages += _messages(need, claimed[need.pk], staff)
+    # The claims first: their unique constraint is what makes a rung happen once per deadline.
+    NeedEscalation.objects.bulk_create(claims)
+    NeedEvent.objects.bulk_create(events)
+    update_rows(levelled, ["escalation_level", "next_escalation_at", "updated_at"])
+    Need.history.bulk_history_create(levelled, update=True)
+    update_rows(rescheduled, ["next_escalation_at"])
+    notify_many(messages)
+    return len(claims)
+
+
+def _messages(need: Need, claimed: list[int], staff: list[User]) -> list:
+    """Each person addressed hears once, of the highest rung that concerns them."""
+    told: set[int] = set()
+    messages = []
+    for level in sorted(claimed, reverse=True):
+        recipients = [user for user in _recipients(need, level, staff) if user.pk not in told]
+        told.update(user.pk for user in recipients)
+        messages.append(
+            need_message(
                 need,
                 kind=KINDS[level],
                 recipients=recipients,
@@ -159,67 +211,85 @@ def _escalate(need_id: int, *, now: datetime, limits: dict) -> int:
                 level=EscalationLevel(level).label,
                 liaison=need.liaison.user.get_full_name() if need.liaison_id else "",
             )
-        return len(claimed)
-
-
-# What `_reached_level` reads of a need, besides what picks the candidates.
-_LADDER_FIELDS = (
-    "pk",
-    "resolve_due",
-    "category",
-    "urgency",
-    "extension_workdays",
-    "escalation_level",
-)
+        )
+    return messages
 
 
 def sweep_need_deadlines(*, now: datetime | None = None) -> int:
     """Escalate every running need whose deadline calls for it. Returns the rungs claimed.
 
-    Safe to run twice, at the same time or after a crash halfway: each need is handled in its
-    own transaction and each rung is claimed before anyone is told.
+    When no rung is due this is one query on two small partial indexes. Otherwise each batch of
+    needs due is locked and written in one transaction with a few bulk statements (claims,
+    timeline, levels and their history, messages). Safe to run twice, at the same time or after
+    a crash halfway: a second sweep waits for the first's locks and then finds the needs moved
+    on; each rung is claimed before anyone is told.
     """
     now = now or timezone.now()
-    limits = {(limit.category, limit.urgency): limit for limit in NeedTimeLimit.objects.all()}
-    longest_amber = max(
-        (
-            amber_hours_left(
-                limit=limit, extension_workdays=limit.extension_max_hours // HOURS_PER_DAY
+    limits = staff = None
+    claimed = 0
+    while True:
+        ids = _due_ids(now)
+        if not ids:
+            return claimed
+        with transaction.atomic():
+            batch = _lock(ids)
+            if limits is None:
+                limits = deadlines.time_limits_by_key()
+                staff = list(park_staff_users())
+            claimed += _escalate_batch(batch, now=now, limits=limits, staff=staff)
+
+
+RESCHEDULE_BATCH = 2_000
+
+
+def escalations_reschedule() -> int:
+    """Compute again the next rung's moment of every need on the ladder, after a change to the
+    working-day calendar or to the time limits moved the rungs. Returns the needs whose moment
+    changed (the next sweep escalates any whose rung has now come).
+
+    Batch by batch, each locked while it is read and written, so that a workflow move between
+    the read and the write cannot be overwritten with a moment of its old values.
+    """
+    limits = deadlines.time_limits_by_key()
+    on_ladder = Need.objects.filter(
+        status__in=LADDER_STATUSES,
+        resolve_due__isnull=False,
+        escalation_level__lt=EscalationLevel.SUPERVISE,
+    )
+    moved = last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                on_ladder.filter(pk__gt=last_pk)
+                .select_for_update()
+                .order_by("pk")
+                .only(*deadlines.LADDER_FIELDS, "next_escalation_at")[:RESCHEDULE_BATCH]
             )
-            for limit in limits.values()
-        ),
-        default=AMBER_HOURS_LEFT,
-    )
-    # Deadlines further away than the longest amber horizon cannot call for any rung yet. The
-    # margin keeps a deadline exactly on the horizon (e.g. tomorrow's 08:30 against tonight's
-    # 17:30, the same working time away) among the candidates.
-    horizon = workcalendar.add_working_hours(now, longest_amber + HORIZON_MARGIN_HOURS).at
-    candidates = list(
-        Need.objects.filter(
-            status__in=LADDER_STATUSES,
-            resolve_due__isnull=False,
-            resolve_due__lte=horizon,
-            escalation_level__lt=EscalationLevel.SUPERVISE,
-        )
-        .order_by("resolve_due", "pk")
-        .only(*_LADDER_FIELDS)
-    )
-    if not candidates:
-        return 0
-    # Most candidates wait between two rungs (a 催办 waits five working days for its 督办: at
-    # province scale 38,000 needs at any time). Their rung is computed here on the values just
-    # read, with the calendar read once, and only a need whose next rung has come is locked
-    # and escalated (which computes it again on the locked row).
-    calendar = workcalendar.Calendar.covering(now, candidates[0].resolve_due)
-    due = [
-        need.pk
-        for need in candidates
-        if _reached_level(
-            need,
-            now=now,
-            limit=limits.get((need.category, need.urgency)),
-            calendar=calendar,
-        )
-        > need.escalation_level
-    ]
-    return sum(_escalate(need_id, now=now, limits=limits) for need_id in due)
+            if not batch:
+                return moved
+            last_pk = batch[-1].pk
+            calendar = deadlines.ladder_calendar(*(need.resolve_due for need in batch))
+            changed = []
+            for need in batch:
+                moment = deadlines.next_escalation_at(need, limits=limits, calendar=calendar)
+                if moment != need.next_escalation_at:
+                    need.next_escalation_at = moment
+                    changed.append(need)
+            update_rows(changed, ["next_escalation_at"])
+            moved += len(changed)
+
+
+def escalations_reschedule_later() -> None:
+    """Queue `escalations_reschedule` once the caller's transaction commits (a calendar day or a
+    time limit changed). If the broker cannot take it, the nightly run does it."""
+    from liaisons.tasks import reschedule_need_escalations
+
+    def queue() -> None:
+        try:
+            reschedule_need_escalations.apply_async(retry=False)
+        except Exception:
+            logger.exception(
+                "Could not queue the rescheduling of escalations; the nightly run will do it."
+            )
+
+    transaction.on_commit(queue)

@@ -31,6 +31,7 @@ from django.utils import timezone
 from alliance.workcalendar import working_hours_between_many
 from chains.models import IndustryChain
 from liaisons.models import (
+    LADDER_STATUSES,
     NEED_OPEN_STATUSES,
     Department,
     Liaison,
@@ -38,7 +39,6 @@ from liaisons.models import (
     NeedStatus,
     Satisfaction,
 )
-from liaisons.services.escalations import LADDER_STATUSES
 
 SATISFACTION_FLOOR = 0.85
 REPLIED_STATUSES = (NeedStatus.REPLIED, NeedStatus.CLOSED)

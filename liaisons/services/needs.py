@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alliance.models import User
-from alliance.notifications import notify
+from alliance.notifications import Message, notify_many
 from alliance.roles import PARK_STAFF_GROUP, is_park_staff
 from alliance.validators import validate_phone
 from enterprises.models import Enterprise, EnterpriseContact
@@ -141,7 +141,13 @@ def system_text(message, **values) -> str:
 
 
 def _save(need: Need, fields: Iterable[str]) -> None:
-    need.save(update_fields=[*fields, "updated_at"])
+    """Save the fields a move changed; when the escalation ladder depends on one of them, the
+    need's next rung is computed again (`deadlines.next_escalation_at`)."""
+    fields = [*fields, "updated_at"]
+    if deadlines.LADDER_FIELDS.intersection(fields):
+        need.next_escalation_at = deadlines.next_escalation_at(need)
+        fields.append("next_escalation_at")
+    need.save(update_fields=fields)
 
 
 def _log(
@@ -224,7 +230,7 @@ def liaison_users(need: Need) -> list[User]:
     return [need.liaison.user] if need.liaison_id is not None else []
 
 
-def notify_about_need(
+def need_message(
     need: Need,
     *,
     kind: str,
@@ -233,8 +239,9 @@ def notify_about_need(
     deadline: datetime | None = None,
     note: str = "",
     **extra,
-) -> None:
-    notify(
+) -> Message:
+    """A notification about the need (its number, title, firm, status and link)."""
+    return Message(
         recipients=recipients,
         kind=kind,
         context={
@@ -251,6 +258,22 @@ def notify_about_need(
         },
         url=need_detail_path(need),
     )
+
+
+def notify_about_need(need: Need, **message) -> None:
+    notify_many([need_message(need, **message)])
+
+
+def need_correct(*, need: Need, fields: dict) -> Need:
+    """Park staff correct a need's request (category, urgency, wording, contact) in the
+    administration. Only the changed fields are written, on the locked row: a workflow move made
+    meanwhile is kept. A new category or urgency moves the escalation moments with the limit."""
+    with transaction.atomic():
+        locked = Need.objects.select_for_update().get(pk=need.pk)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        _save(locked, fields)
+    return locked
 
 
 # --- Drafts and submission ----------------------------------------------------------------------

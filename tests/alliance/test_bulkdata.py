@@ -25,6 +25,7 @@ from alliance.bulkdata import (
 from enterprises.models import Enterprise, EnterpriseContact
 from events.models import Event, Invitation
 from liaisons.models import (
+    LADDER_STATUSES,
     NEED_OPEN_STATUSES,
     ActionItem,
     DepartmentResource,
@@ -40,11 +41,8 @@ from liaisons.models import (
 from liaisons.models import (
     NeedEventAction as A,
 )
-from liaisons.services.escalations import (
-    LADDER_STATUSES,
-    _reached_level,
-    sweep_need_deadlines,
-)
+from liaisons.services import deadlines
+from liaisons.services.escalations import sweep_need_deadlines
 from liaisons.services.numbering import need_number_next
 
 User = get_user_model()
@@ -161,11 +159,20 @@ def test_the_escalation_ladder_is_where_the_sweep_would_have_left_it(generated):
     levels = Counter()
     running = Need.objects.filter(status__in=LADDER_STATUSES, resolve_due__isnull=False)
     for need in running:
-        expected = _reached_level(
-            need, now=BASE_MOMENT, limit=limits.get((need.category, need.urgency))
+        rungs = deadlines.ladder_rungs(
+            due=need.resolve_due,
+            limit=limits.get((need.category, need.urgency)),
+            extension_workdays=need.extension_workdays,
         )
+        expected = rungs.reached(BASE_MOMENT)
         assert need.escalation_level == expected, need.number
         levels[expected] += 1
+        # The next rung's moment, as the services store it: still ahead at the base moment.
+        assert need.next_escalation_at == rungs.after(expected), need.number
+        assert need.next_escalation_at is None or need.next_escalation_at > BASE_MOMENT
+    assert not Need.objects.exclude(status__in=LADDER_STATUSES, resolve_due__isnull=False).filter(
+        next_escalation_at__isnull=False
+    )
     assert levels[EscalationLevel.SUPERVISE] and levels[EscalationLevel.URGE]
     assert levels[EscalationLevel.NONE]
     escalated = Need.objects.filter(escalation_level__gt=0)

@@ -1,12 +1,13 @@
 """Time limits turned into due datetimes on the Chinese working-day calendar."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
 
+from alliance import workcalendar
 from alliance.models import CalendarDay
 from alliance.tasks import send_notification_email
 from liaisons.exceptions import NeedActionError
@@ -165,3 +166,68 @@ def test_computing_the_clock_reads_the_calendar_a_fixed_number_of_times(
         deadlines.clock_deadlines(start=at(2026, 9, 30, 10, 0), limit=red)
     with django_assert_num_queries(3):
         deadlines.clock_deadlines(start=at(2026, 9, 30, 10, 0), limit=green)
+
+
+# --- The escalation ladder's rungs ---------------------------------------------------------------
+
+
+def _rung_by_definition(now, due, threshold, calendar) -> int:
+    """DESIGN §4's rules read literally, on working hours: the reference for `Rungs`."""
+    if now < due and workcalendar.working_hours_between(now, due, calendar=calendar) > threshold:
+        return 0
+    if now < workcalendar.next_workday_start(due, calendar=calendar):
+        return 1
+    return 3 if now >= workcalendar.add_working_days(due, 5, calendar=calendar).at else 2
+
+
+def test_the_rungs_follow_the_rules_at_every_moment_around_national_day():
+    # Deadlines every 97 minutes over five weeks around National Day (holidays, a make-up
+    # Saturday, nights, lunch), each with a short and a long clock; the rung is checked at the
+    # rungs' own moments, a microsecond before each, and at moments in between.
+    calendar = deadlines.ladder_calendar(at(2026, 9, 20))
+    limits = [limit(NeedCategory.FINANCING, Urgency.RED), limit(NeedCategory.HIRING, Urgency.GREEN)]
+    tick = timedelta(microseconds=1)
+    checked = 0
+    for i in range(0, 35 * 24 * 60, 97):
+        due = at(2026, 9, 20) + timedelta(minutes=i)
+        for extension in (0, 3):
+            for the_limit in limits:
+                threshold = deadlines.amber_hours_left(
+                    limit=the_limit, extension_workdays=extension
+                )
+                rungs = deadlines.ladder_rungs(
+                    due=due, limit=the_limit, extension_workdays=extension, calendar=calendar
+                )
+                assert rungs.amber <= due < rungs.urge < rungs.supervise
+                moments = [rungs.amber, rungs.urge, rungs.supervise]
+                probes = [m + d for m in moments for d in (-tick, timedelta(0))]
+                probes += [due, due + timedelta(hours=30), due - timedelta(hours=50)]
+                for now in probes:
+                    expected = _rung_by_definition(now, due, threshold, calendar)
+                    assert rungs.reached(now) == expected, (due, now, extension, the_limit)
+                    checked += 1
+                assert [rungs.after(level) for level in range(4)] == [*moments, None]
+    assert checked > 10_000
+
+
+def test_the_next_escalation_moment_is_only_kept_while_the_clock_runs():
+    need = factories.NeedFactory.build(
+        status=NeedStatus.IN_PROGRESS,
+        category=NeedCategory.FINANCING,
+        urgency=Urgency.GREEN,
+        resolve_due=at(2026, 11, 30, 9),
+    )
+    # 20 % of 15 working days: three working days before the deadline.
+    assert deadlines.next_escalation_at(need) == at(2026, 11, 25, 9)
+    need.escalation_level = 1
+    assert deadlines.next_escalation_at(need) == at(2026, 12, 1, 8, 30)
+    need.escalation_level = 2
+    assert deadlines.next_escalation_at(need) == at(2026, 12, 7, 9)
+    need.escalation_level = 3
+    assert deadlines.next_escalation_at(need) is None
+    need.escalation_level = 1
+    for status in (NeedStatus.WAITING_ENTERPRISE, NeedStatus.LONG_TERM, NeedStatus.REPLIED):
+        need.status = status
+        assert deadlines.next_escalation_at(need) is None
+    need.status, need.resolve_due = NeedStatus.DISPATCHED, None
+    assert deadlines.next_escalation_at(need) is None

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from alliance.models import Notification
@@ -22,7 +23,8 @@ from liaisons.models import (
     Urgency,
 )
 from liaisons.services import needs
-from liaisons.services.escalations import amber_hours_left, sweep_need_deadlines
+from liaisons.services.deadlines import amber_hours_left
+from liaisons.services.escalations import sweep_need_deadlines
 from tests.liaisons.test_services import make_world, need_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -244,17 +246,52 @@ def test_a_rung_claimed_elsewhere_is_skipped_quietly(world):
     assert told("need_escalation_urge") == {"liaison", "head"}
 
 
-def test_the_sweep_costs_the_same_with_1_or_30_distant_needs(world, django_assert_num_queries):
-    def count():
-        # 1 time limits, 1 calendar (the horizon), 1 candidate list; nothing per need.
-        with django_assert_num_queries(3):
-            assert sweep_need_deadlines(now=at(2026, 11, 10, 9, 0)) == 0
+def _statements(captured) -> list[str]:
+    """The SQL a sweep ran, without the savepoints of its transaction (tests run in one)."""
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if not query["sql"].upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
 
-    running(world)
-    count()
-    for _ in range(29):
-        running(world, category=NeedCategory.HIRING)
-    count()
+
+def test_a_sweep_with_no_rung_due_is_one_query_whatever_the_needs_waiting(world):
+    """Needs far from their deadline, and 催办s waiting five working days for their 督办, are not
+    even read: the sweep's one query finds the needs whose next rung has come."""
+    later = DUE + timedelta(days=30)
+    running(world, resolve_due=later)
+    for _ in range(20):
+        running(world, category=NeedCategory.HIRING, resolve_due=later)
+    for _ in range(6):
+        running(world, escalation_level=EscalationLevel.URGE)
+    with CaptureQueriesContext(connection) as captured:
+        assert sweep_need_deadlines(now=at(2026, 12, 1, 9, 0)) == 0
+    statements = _statements(captured)
+    assert len(statements) == 1, statements
+    assert "next_escalation_at" in statements[0]
+    # Five working days after the deadline the 催办s come up for their 督办, and only they.
+    assert sweep_need_deadlines(now=at(2026, 12, 7, 9, 0)) == 6
+
+
+def test_needs_crossing_a_rung_cost_the_same_queries_whether_2_or_12(world):
+    """Per batch: the ids due, their lock, the time limits, the park staff, the calendar, the
+    rungs already claimed, the firms, liaisons and addressees of the needs told (one join); then
+    the claims, the timeline entries, the levels, their history rows and the messages, each one
+    statement; and the query that finds no further batch. None per need."""
+
+    def sweep_counting(count: int, moment: datetime) -> int:
+        for _ in range(count):
+            running(world)
+        with CaptureQueriesContext(connection) as captured:
+            assert sweep_need_deadlines(now=moment) == 3 * count
+        return len(_statements(captured))
+
+    few = sweep_counting(2, at(2026, 12, 8, 10, 0))
+    NeedEscalation.objects.all().delete()
+    many = sweep_counting(12, at(2026, 12, 8, 10, 0))
+    assert few == many == 13
+    assert NeedEscalation.objects.count() == 3 * 12
+    assert Notification.objects.filter(kind="need_escalation_supervise").count() == 2 * 14
 
 
 def test_the_beat_task_runs_the_sweep_now(world):
@@ -294,18 +331,3 @@ def test_two_sweeps_at_the_same_time_escalate_once():
     assert NeedEvent.objects.filter(action=NeedEventAction.ESCALATE).count() == 12
     # Per need: 督办 to chief and staff, 催办 to liaison and head.
     assert Notification.objects.count() == 4 * len(late)
-
-
-def test_needs_waiting_between_rungs_cost_no_query_each(world, django_assert_max_num_queries):
-    """A 催办 waits five working days for its 督办: the sweep computes such needs' rung on the
-    values it read, with the calendar read once, and locks none of them."""
-    urged = at(2026, 12, 1, 9, 0)  # the first working day after the deadline
-    for _ in range(6):
-        running(world, escalation_level=EscalationLevel.URGE)
-    # The limits, the calendar for the horizon, the candidates, the calendar from the earliest
-    # candidate's deadline on: the same with one need waiting or thousands.
-    with django_assert_max_num_queries(4):
-        assert sweep_need_deadlines(now=urged) == 0
-    # Five working days after the deadline each is escalated, one by one under its lock.
-    assert sweep_need_deadlines(now=at(2026, 12, 7, 9, 0)) == 6
-    assert NeedEscalation.objects.filter(level=EscalationLevel.SUPERVISE).count() == 6

@@ -38,7 +38,7 @@ from liaisons.models import (
     Satisfaction,
     Urgency,
 )
-from liaisons.services import escalations, needs
+from liaisons.services import deadlines, escalations, needs
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -387,6 +387,10 @@ def test_every_allowed_move_goes_through(world, name, status):
     after = NeedEvent.objects.filter(need=need).count()
     # Drafts have no timeline yet and a file is listed with the need, not on its timeline.
     assert after == before + (0 if name in {"update_draft", "attach"} else 1)
+    # The escalation sweep finds the need when its next rung comes, whatever the move did to
+    # the clock (started, paused, moved, stopped).
+    need = Need.objects.get(pk=need.pk)
+    assert need.next_escalation_at == deadlines.next_escalation_at(need)
 
 
 def test_the_tables_cover_every_service_and_transition():
