@@ -10,7 +10,8 @@ Templates: `templates/emails/<kind>_subject.txt` and `<kind>_body.txt` hold the 
 (what the bell's list shows). The e-mail puts that message inside `emails/base_body.txt`
 (greeting and a footer with the link into the portal), so kind templates must not extend it.
 All of them are plain text: they are rendered without HTML autoescaping, and the list page
-escapes the stored text when it shows it.
+escapes the stored text when it shows it. A kind's text is rendered once per message and is the
+same for each of its recipients; only `base_body.txt` greets the recipient by name.
 """
 
 from __future__ import annotations
@@ -141,26 +142,27 @@ def _rows(message: Message) -> list[Notification]:
     for user in message.recipients:
         if user is not None and user.is_active and user.pk not in people:
             people[user.pk] = user
-    rows = []
-    for user in people.values():
-        values = {**message.context, "recipient": user}
-        rows.append(
-            Notification(
-                recipient=user,
-                kind=message.kind,
-                title=_one_line(
-                    _render_text(f"emails/{message.kind}_subject.txt", values), _SUBJECT_MAX
-                ),
-                body=_tidy_body(_render_text(f"emails/{message.kind}_body.txt", values)),
-                url=url,
-                email_status=(
-                    Notification.EmailStatus.PENDING
-                    if user.email
-                    else Notification.EmailStatus.SKIPPED
-                ),
-            )
+    if not people:
+        return []
+    # The same text for every recipient (a 督办 goes to every member of the park office): kind
+    # templates do not name the recipient; the e-mail's greeting does, when it is sent.
+    title = _one_line(
+        _render_text(f"emails/{message.kind}_subject.txt", message.context), _SUBJECT_MAX
+    )
+    body = _tidy_body(_render_text(f"emails/{message.kind}_body.txt", message.context))
+    return [
+        Notification(
+            recipient=user,
+            kind=message.kind,
+            title=title,
+            body=body,
+            url=url,
+            email_status=(
+                Notification.EmailStatus.PENDING if user.email else Notification.EmailStatus.SKIPPED
+            ),
         )
-    return rows
+        for user in people.values()
+    ]
 
 
 def _queue_emails(notification_ids: list[int]) -> None:

@@ -711,3 +711,26 @@ def test_marking_needs_the_csrf_token(alice, name):
     assert client.post(url, {"csrfmiddlewaretoken": token}).status_code == 302
     row.refresh_from_db()
     assert row.read_at is not None
+
+
+def test_kind_templates_are_the_same_for_every_recipient():
+    """A message's text is rendered once for all its recipients: only the e-mail's frame
+    (base_body.txt, rendered when sending) may greet the recipient."""
+    folder = Path(settings.BASE_DIR) / "templates" / "emails"
+    kinds = sorted(folder.glob("*_subject.txt")) + sorted(folder.glob("*_body.txt"))
+    assert len(kinds) > 20
+    for template in kinds:
+        if template.name == "base_body.txt":
+            continue
+        assert "recipient" not in template.read_text(encoding="utf-8"), template.name
+
+
+def test_one_message_to_many_is_rendered_once(alice, bob, queued):
+    with mock.patch.object(
+        notifications, "_render_text", wraps=notifications._render_text
+    ) as rendered:
+        rows = say([alice, bob])
+    assert rendered.call_count == 2  # the subject and the body, once each
+    assert [row.recipient for row in rows] == [alice, bob]
+    assert rows[0].title == rows[1].title == "融资需求已派单"
+    assert rows[0].body == rows[1].body
