@@ -16,9 +16,9 @@ Friday 20 November 2026 17:30) and the working mornings after it:
 - meeting reminders: the minute sweep at the base moment and at Monday 08:30.
 
 For each it prints the wall time of two runs (the first in a fresh process also loads templates
-and URLs; one run for the two slow cases), the SQL statements of the last run and what the sweep
-returned (rungs claimed, reminders sent, moments moved). The sweeps log at INFO; quiet them with
-`2>/dev/null`.
+and URLs; one run for the two slow cases), the SQL statements of the last run (transaction
+control left out) and what the sweep returned (rungs claimed, reminders sent, moments moved).
+The sweeps log at INFO; quiet them with `2>/dev/null`.
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ def _timed(name: str, run, *, rounds: int = 2) -> None:
     statements = [
         query["sql"]
         for query in captured.captured_queries
-        if not query["sql"].upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+        if not query["sql"]
+        .upper()
+        .startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "BEGIN", "COMMIT"))
     ]
     shown = " / ".join(f"{seconds * 1000:.1f}" for seconds in times)
     print(f"{name:<42} {shown:>20} ms {len(statements):>6} statements → {result}")
