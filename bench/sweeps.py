@@ -13,7 +13,8 @@ Friday 20 November 2026 17:30) and the working mornings after it:
 - escalations, first run: the same sweep when no running need has its next moment yet (right
   after the migration that added it), which schedules them all;
 - reschedule: every running need's moment computed again (a calendar day changed);
-- meeting reminders: the minute sweep at the base moment and at Monday 08:30.
+- meeting reminders: the minute sweep at the base moment and at Monday 08:30, and the sweep a
+  minute after one that sent everything due (the steady state between two reminder times).
 
 For each it prints the wall time of two runs (the first in a fresh process also loads templates
 and URLs; one run for the two slow cases), the SQL statements of the last run (transaction
@@ -27,6 +28,7 @@ import argparse
 import os
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +114,15 @@ def main() -> None:
     if not args.skip_first_run:
         _timed("escalations, first run (none scheduled)", first_run, rounds=1)
         _timed("reschedule (every running need)", escalations.escalations_reschedule, rounds=1)
+
+    def reminders_again(now):
+        reminders.send_due_reminders(now=now)  # claims what is due
+        started = time.perf_counter()
+        sent = reminders.send_due_reminders(now=now + timedelta(minutes=1))
+        return f"{sent} sent by the next minute's sweep, {time.perf_counter() - started:.3f} s"
+
     _timed("meeting reminders (base moment)", lambda: reminders.send_due_reminders(now=BASE_MOMENT))
+    _timed("meeting reminders, then a minute later", lambda: reminders_again(BASE_MOMENT))
     _timed("meeting reminders, Monday 08:30", lambda: reminders.send_due_reminders(now=monday))
 
 

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
 from alliance.notifications import notify
@@ -57,13 +58,43 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
     if not offsets:
         return 0
     candidates = list(
-        Event.objects.filter(
-            status=EventStatus.PLANNED, starts_at__gt=now, starts_at__lte=now + max(offsets)
-        )
+        Event.objects.filter(status=EventStatus.PLANNED)
+        .filter(_unsent(now=now, offsets=offsets))
         .order_by("starts_at", "pk")
         .values_list("pk", flat=True)
     )
     return sum(_remind_event(event_id=pk, now=now, offsets=offsets) for pk in candidates)
+
+
+def _unsent(*, now: datetime, offsets: list[timedelta]) -> Q:
+    """The meetings with someone still due the reminder that is due now (`due_offset`): the
+    invitees the claim step would pick, without a claim of theirs. Between two reminder times
+    the minute's sweep is then this one query, however many meetings lie ahead: each meeting
+    in the window is looked at through its invitations and the claims' unique index."""
+    windows = Q(pk__in=[])
+    earlier = timedelta(0)
+    for offset in sorted(offsets):
+        claimed = ReminderDispatch.objects.filter(
+            event=OuterRef(OuterRef("pk")),
+            event_starts_at=OuterRef(OuterRef("starts_at")),
+            recipient=OuterRef("user"),
+            offset=offset,
+        )
+        waiting = (
+            Invitation.objects.filter(
+                event=OuterRef("pk"),
+                created_at__lte=ExpressionWrapper(
+                    OuterRef("starts_at") - offset, output_field=DateTimeField()
+                ),
+                user__is_active=True,
+            )
+            .exclude(rsvp=Rsvp.DECLINED)
+            .filter(~Exists(claimed))
+        )
+        # The meetings for which `offset` is the reminder due now.
+        windows |= Q(starts_at__gt=now + earlier, starts_at__lte=now + offset) & Exists(waiting)
+        earlier = offset
+    return windows
 
 
 def _remind_event(*, event_id: int, now: datetime, offsets: list[timedelta]) -> int:

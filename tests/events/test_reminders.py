@@ -291,6 +291,28 @@ def test_query_count_does_not_grow_with_invitations(django_assert_max_num_querie
     assert Notification.objects.filter(kind="event_reminder").count() == 201
 
 
+@pytest.mark.django_db
+def test_between_reminder_times_the_sweep_is_one_query_however_many_meetings(
+    django_assert_num_queries,
+):
+    """Each minute's sweep reads only the meetings with someone still due the current
+    reminder: once all are claimed, one query whatever the meetings and invitees ahead."""
+    events = [meeting(starts_in=5 * DAY + i * HOUR) for i in range(8)]
+    for event in events:
+        for _ in range(3):
+            invite(event)
+    declined = meeting(starts_in=5 * DAY)
+    invite(declined, rsvp=Rsvp.DECLINED)
+    at = NOW + 2 * DAY + 12 * HOUR  # every meeting is within three days: its 3-day reminder
+    assert send_due_reminders(now=at) == 8 * 3
+    with django_assert_num_queries(1):
+        assert send_due_reminders(now=at + MINUTE) == 0
+    # A new invitee from before the reminder time (an import) is still found and reminded.
+    late = invite(events[0], invited_before=4 * DAY)
+    assert send_due_reminders(now=at + 2 * MINUTE) == 1
+    assert len(reminders_of(late.user)) == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_the_same_time_send_each_reminder_once(monkeypatch):
     if connection.vendor == "sqlite":
