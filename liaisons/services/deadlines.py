@@ -17,9 +17,10 @@ the needs whose next rung has come (`escalations.sweep_need_deadlines`).
 
 from __future__ import annotations
 
+import math
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -173,9 +174,20 @@ def ladder_rungs(
     extension_workdays: int,
     calendar: workcalendar.Calendar | None = None,
 ) -> Rungs:
-    """The rungs of the deadline `due`; `calendar` from `ladder_calendar(due)` (else read here)."""
-    calendar = calendar or ladder_calendar(due)
+    """The rungs of the deadline `due`; `calendar` from `ladder_calendar(due)` (else read here).
+
+    A limit long enough for amber to count back beyond the calendar given (more than a year of
+    working time) has its own calendar read, from as far back as the count can go."""
     threshold = amber_hours_left(limit=limit, extension_workdays=extension_workdays)
+    # Calendar days holding `threshold` working hours: five working days a week, and a month
+    # for the holidays of a year.
+    reach = timezone.localtime(due).date() - timedelta(
+        days=math.ceil(threshold / HOURS_PER_DAY * 7 / 5) + 31
+    )
+    if calendar is None:
+        calendar = ladder_calendar(due)
+    if calendar.first_year > reach.year:
+        calendar = workcalendar.Calendar(max(reach.year, date.min.year))
     return Rungs(
         amber=workcalendar.working_time_before(due, threshold, calendar=calendar),
         urge=workcalendar.next_workday_start(due, calendar=calendar),

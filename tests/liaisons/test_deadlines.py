@@ -231,3 +231,18 @@ def test_the_next_escalation_moment_is_only_kept_while_the_clock_runs():
         assert deadlines.next_escalation_at(need) is None
     need.status, need.resolve_due = NeedStatus.DISPATCHED, None
     assert deadlines.next_escalation_at(need) is None
+
+
+def test_a_limit_of_years_counts_amber_back_beyond_the_year_before(django_assert_num_queries):
+    """Staff may set a resolve limit of years (the field allows 32,767 hours): amber then lies
+    more than a year before the deadline, and its own calendar is read for it."""
+    the_limit = limit()
+    the_limit.resolve_hours = 30_000  # 20 %: 6,000 working hours, about three years
+    due = at(2026, 11, 30, 9)
+    calendar = deadlines.ladder_calendar(due)
+    with django_assert_num_queries(1):
+        rungs = deadlines.ladder_rungs(
+            due=due, limit=the_limit, extension_workdays=0, calendar=calendar
+        )
+    assert rungs.amber.year == 2023
+    assert workcalendar.working_hours_between(rungs.amber, due) == 6_000
