@@ -1,9 +1,8 @@
 """Each running need keeps its next rung's moment; the sweep reads only the needs whose moment
 has come, and a change to the calendar or the limits moves the moments."""
 
-from datetime import date, datetime
+from datetime import date
 from unittest import mock
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
@@ -11,6 +10,7 @@ from django.utils import translation
 from alliance.models import CalendarDay
 from alliance.tasks import send_notification_email
 from liaisons import tasks
+from liaisons.admin import NeedTimeLimitAdmin
 from liaisons.models import (
     EscalationLevel,
     Need,
@@ -24,19 +24,14 @@ from liaisons.services import deadlines, escalations, needs
 from liaisons.services.escalations import sweep_need_deadlines
 from tests.admin_helpers import admin_url
 from tests.liaisons.test_admin import _need_form
+from tests.liaisons.test_escalations import DUE, at
 from tests.liaisons.test_services import make_world, need_in
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Financing, green: 15 working days; due Monday 30 November 09:00, amber three working days
 # before, 催办 on 1 December 08:30, 督办 on 7 December 09:00.
-DUE = datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)
-AMBER = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
+AMBER = at(2026, 11, 25, 9, 0)
 
 pytestmark = pytest.mark.django_db
-
-
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)
@@ -49,6 +44,11 @@ def english():
 def no_broker():
     with mock.patch.object(send_notification_email, "apply_async") as apply_async:
         yield apply_async
+
+
+@pytest.fixture
+def world(db):
+    return make_world()
 
 
 @pytest.fixture
@@ -71,11 +71,6 @@ def admin_post(staff_client, django_capture_on_commit_callbacks):
             return staff_client.post(url, data)
 
     return send
-
-
-@pytest.fixture
-def world(db):
-    return make_world()
 
 
 def running(world, **fields) -> Need:
@@ -214,19 +209,8 @@ def test_staff_entering_a_calendar_day_move_the_moments(world, admin_post, resch
 def test_a_longer_resolve_limit_moves_amber_earlier(world, admin_post, reschedule_runs):
     need = running(world)
     limit = NeedTimeLimit.objects.get(category=NeedCategory.FINANCING, urgency=Urgency.GREEN)
-    data = {
-        field: getattr(limit, field)
-        for field in (
-            "category",
-            "urgency",
-            "accept_hours",
-            "sign_hours",
-            "first_contact_hours",
-            "resolve_hours",
-            "extension_max_hours",
-            "rating_hours",
-        )
-    }
+    fields = ("category", "urgency", *NeedTimeLimitAdmin.list_editable)
+    data = {field: getattr(limit, field) for field in fields}
     response = admin_post(
         admin_url(NeedTimeLimit, "change", limit.pk), {**data, "rating_hours": 24}
     )
