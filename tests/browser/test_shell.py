@@ -94,7 +94,11 @@ def switch_language(page: Page, code: str) -> None:
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
-    page.locator(f"form.portal-language button[value='{code}']").click()
+        # The menu has finished opening before its button is pressed.
+        expect(page.locator("#portal-nav")).to_have_class(re.compile(r"\bshow\b"))
+    # The form posts and is redirected back: wait for that page, however slow the machine.
+    with page.expect_navigation():
+        page.locator(f"form.portal-language button[value='{code}']").click()
 
 
 def test_secretary_signs_in_and_sees_their_enterprise(page, live_server, world, console_problems):
