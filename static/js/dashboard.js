@@ -29,6 +29,10 @@
       axisPointer: { type: "shadow" },
       confine: true,
       formatter: function (params) {
+        // ECharts may ask with nothing under the pointer (a chart being laid out or left).
+        if (!params || !params.length) {
+          return "";
+        }
         var lines = [esc(params[0].axisValueLabel)];
         params.forEach(function (p) {
           var unit = (spec.series[p.seriesIndex] || {}).unit || "";
