@@ -154,8 +154,22 @@ def add_working_hours(
     the end of a period is returned as that end (17:30, not the next day's 08:30). `calendar`:
     overrides already read from `start`'s year on (else they are read here).
     """
+    return _add_us(start, _hours_to_us(hours), calendar)
+
+
+def first_moment_beyond(
+    start: datetime, hours: float, *, calendar: Calendar | None = None
+) -> WorkingTime:
+    """The first moment more than `hours` working hours after `start`: from `start` to any
+    moment before it lies at most `hours` of working time (the mirror of
+    `working_time_before`). Unlike `add_working_hours`, a count that ends on a period's end
+    runs on through the break after it, where no working time passes (8 hours from a Monday
+    17:45 reach the Tuesday's 17:30, and everything until the Wednesday's 08:30 is within them)."""
+    return _add_us(start, _hours_to_us(hours) + 1, calendar)
+
+
+def _add_us(start: datetime, remaining: int, calendar: Calendar | None) -> WorkingTime:
     local = _local(start)
-    remaining = _hours_to_us(hours)
     calendar = _calendar_from(local.date(), calendar)
     day = local.date()
     clock = _offset(local.time())

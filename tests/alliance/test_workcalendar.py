@@ -12,6 +12,7 @@ from alliance.workcalendar import (
     WorkingTime,
     add_working_days,
     add_working_hours,
+    first_moment_beyond,
     is_workday,
     next_workday_start,
     unknown_years_ahead,
@@ -224,6 +225,37 @@ def test_working_time_before_leaves_exactly_the_hours_and_is_the_earliest_such_m
 )
 def test_working_time_before(end, hours, expected):
     assert working_time_before(end, hours) == expected
+
+
+def test_first_moment_beyond_is_the_mirror_of_working_time_before():
+    """Everything before it lies within the hours from the start, nothing from it on: the
+    horizon of "due within one working day" and the ladder's amber rung agree."""
+    checked = 0
+    for start in STARTS[::3]:
+        calendar = Calendar(start.year - 1)
+        for hours in HOURS:
+            beyond = first_moment_beyond(start, hours, calendar=calendar).at
+            last_within = beyond - timedelta(microseconds=1)
+            within = working_hours_between(start, last_within, calendar=calendar)
+            assert within <= hours, (start, hours, beyond)
+            assert working_hours_between(start, beyond, calendar=calendar) > hours, (start, hours)
+            assert working_time_before(last_within, hours, calendar=calendar) <= start
+            checked += 1
+    assert checked > 1_500
+
+
+@pytest.mark.parametrize(
+    "start, hours, expected",
+    [
+        (at(2026, 12, 8, 10), 8, at(2026, 12, 9, 10)),  # inside working hours: a day later
+        (at(2026, 12, 7, 17, 51), 8, at(2026, 12, 9, 8, 30)),  # after hours: through the night
+        (at(2026, 12, 9, 12, 20), 3.5, at(2026, 12, 9, 16, 30)),  # lunch counts from 13:00
+        (at(2026, 12, 11, 22, 30), 8, at(2026, 12, 15, 8, 30)),  # Friday night: Tuesday's start
+        (at(2026, 9, 30, 16), 8, at(2026, 10, 8, 16)),  # over National Day
+    ],
+)
+def test_first_moment_beyond(start, hours, expected):
+    assert first_moment_beyond(start, hours).at == expected + timedelta(microseconds=1)
 
 
 def test_working_time_before_reads_one_calendar_and_refuses_one_too_short(

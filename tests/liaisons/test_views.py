@@ -36,7 +36,7 @@ from liaisons.views.actions import ACTIONS
 from tests import factories
 from tests.liaisons.conftest import (
     action_payload,
-    english,
+    as_user,
     make_need,
     pdf_bytes,
     pdf_upload,
@@ -72,11 +72,6 @@ def messages_of(response) -> list[tuple[int, str]]:
 def post_action(client, name: str, need, data: dict | None = None):
     need.refresh_from_db()
     return client.post(action_url(name, need), {"expected_status": need.status, **(data or {})})
-
-
-def as_user(client, world, role: str):
-    english(client).force_login(world.users[role])
-    return client
 
 
 # --- Secretary --------------------------------------------------------------------------------
