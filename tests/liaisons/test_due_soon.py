@@ -98,9 +98,9 @@ def _queue(world) -> list[Need]:
 
 
 def _expected_mark(need: Need, now: datetime) -> str | None:
-    """What DESIGN §4 says, counted independently of the horizon: overdue once the due time has
-    passed; due soon when at most one working day of working time remains, or when the ladder
-    has reached amber on the resolve clock."""
+    """The rule of docs/needs.md, counted independently of the horizon: overdue once the due
+    time has passed; due soon when at most one working day of working time remains, or when the
+    ladder has reached amber on the resolve clock."""
     deadline = need.deadline
     if deadline is None:
         return None

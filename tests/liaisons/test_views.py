@@ -250,7 +250,7 @@ def test_unsatisfied_needs_a_comment_and_reopens(client, world):
 # --- Liaison ----------------------------------------------------------------------------------
 
 
-def test_queue_is_sorted_by_deadline_with_marks(client, world):
+def test_queue_is_sorted_by_deadline_with_marks(client, world, moment):
     now = timezone.now()
     far = make_need(
         enterprise=world.enterprise1,
