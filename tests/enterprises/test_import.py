@@ -9,10 +9,14 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from gettext import GNUTranslations
 from html import unescape
+from pathlib import Path
 
+import import_export
 import openpyxl
 import pytest
+from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -104,6 +108,11 @@ def problems(response) -> dict[str, list[str]]:
     return found
 
 
+def catalogue(path: Path) -> dict[str, str]:
+    with path.open("rb") as file:
+        return GNUTranslations(file)._catalog
+
+
 def form_errors(response) -> list[str]:
     return response.context["form"].errors.get("import_file", [])
 
@@ -179,6 +188,29 @@ def test_preview_saves_nothing_then_confirm_creates_the_enterprises(
     # The audit trail names the importer: history rows and admin log entries.
     assert hengli.history.get().history_user == staff_user
     assert LogEntry.objects.filter(user=staff_user, action_flag=ADDITION).count() == 3
+
+
+def test_the_preview_labels_each_row_with_what_the_import_will_do(staff_client, chains):
+    factories.EnterpriseFactory(name="江苏恒立液压有限公司", credit_code=HENGLI)
+    preview = upload(staff_client, workbook(GOOD_ROWS[:2]))  # in Chinese, the default
+    labels = re.findall(
+        r'<td class="import-type">\s*(.*?)\s*</td>', preview.content.decode(), flags=re.S
+    )
+    assert labels == ["更新", "新增"]
+
+
+def test_the_portals_catalogue_does_not_translate_the_import_pages_differently():
+    """The portal's catalogue comes first (LOCALE_PATHS): a word it translates for its own
+    pages must not change what django-import-export's pages say. Words the portal uses in
+    another sense carry a message context."""
+    ours = catalogue(Path(settings.LOCALE_PATHS[0]) / "zh_Hans/LC_MESSAGES/django.mo")
+    theirs = catalogue(Path(import_export.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.mo")
+    clashes = {
+        msgid: (text, ours[msgid])
+        for msgid, text in theirs.items()
+        if msgid and text and msgid in ours and ours[msgid] != text
+    }
+    assert clashes == {}
 
 
 def test_a_known_credit_code_updates_that_enterprise(staff_client, chains):
