@@ -23,6 +23,7 @@ from import_export.results import Result
 
 from chains.models import IndustryChain
 from enterprises.models import Enterprise, SrdiLevel
+from enterprises.services import membership_ensure_primary_chain
 from enterprises.validators import normalize_credit_code
 
 logger = logging.getLogger(__name__)
@@ -297,6 +298,7 @@ class RosterResult(Result):
         super().__init__(*args, **kwargs)
         self.sheet_rows: list[int] = []
         self.column_labels: dict[str, str] = {}
+        self.memberships_added = 0
 
     def sheet_row(self, number: int) -> int:
         if 0 < number <= len(self.sheet_rows):
@@ -406,6 +408,8 @@ class EnterpriseRosterResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+        # Each row's enterprise stays on its result for after_import (memberships).
+        store_instance = True
 
     # Enterprise's constraints, checked row by row against the enterprises loaded once for the
     # file instead of by full_clean's queries (six per row); the database still enforces them.
@@ -435,6 +439,18 @@ class EnterpriseRosterResource(resources.ModelResource):
         result.sheet_rows = list(self.sheet_rows)
         result.column_labels = {f.attribute: f.column_name for f in self.get_import_fields()}
         return result
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        super().after_import(dataset, result, **kwargs)
+        if result.has_errors() or result.has_validation_errors():
+            return  # nothing of this file is kept
+        # Skipped rows too: a firm imported before the import made members gets its membership
+        # when the roster comes again unchanged. In the preview this runs inside the dry run's
+        # transaction, which is rolled back, so the count is what the confirmation will add.
+        added = membership_ensure_primary_chain(
+            enterprises=[row.instance for row in result.valid_rows() if row.instance]
+        )
+        result.memberships_added = len(added)
 
     def before_import(self, dataset, **kwargs) -> None:
         headers = [_text(header) for header in dataset.headers or []]

@@ -27,9 +27,13 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from enterprises.housekeeping import IMPORT_PREVIEW_FOLDER
-from enterprises.models import Enterprise, SrdiLevel
+from enterprises.models import ChainMembership, Enterprise, SrdiLevel
 from enterprises.resources import (
+    CHAIN,
     COLUMNS,
+    CREDIT_CODE,
+    EMPLOYEES,
+    NAME,
     ChainWidget,
     CreditCodeWidget,
     EmployeesWidget,
@@ -257,6 +261,79 @@ def test_unchanged_rows_are_skipped(staff_client, chains):
     confirm(staff_client, preview)
     assert Enterprise.objects.count() == 3
     assert sum(e.history.count() for e in Enterprise.objects.all()) == history
+
+
+# --- the primary chain makes a member -----------------------------------------------------------
+
+
+def memberships() -> dict[tuple[str, str], str]:
+    """(enterprise, chain code) → role of every chain membership."""
+    rows = ChainMembership.objects.values_list("enterprise__name", "chain__code", "role")
+    return {(name, code): role for name, code, role in rows}
+
+
+def test_an_imported_enterprise_joins_its_primary_chain_as_a_member(staff_client, chains):
+    preview = upload(staff_client, workbook(GOOD_ROWS))
+    assert preview.context["result"].memberships_added == 3
+    assert "3 家企业将以成员企业身份加入其主产业链。" in preview.content.decode()
+    assert not ChainMembership.objects.exists()  # the preview saves nothing
+
+    confirm(staff_client, preview)
+    member = ChainMembership.Role.MEMBER
+    assert memberships() == {
+        ("江苏恒立液压股份有限公司", "machinery"): member,
+        ("柳工常州机械有限公司", "machinery"): member,
+        ("今创集团股份有限公司", "nev"): member,
+    }
+    # So the firms count where the chains' figures are made.
+    machinery = chains["machinery"]
+    assert set(machinery.enterprises.values_list("name", flat=True)) == {
+        "江苏恒立液压股份有限公司",
+        "柳工常州机械有限公司",
+    }
+
+
+def test_a_role_the_enterprise_has_is_kept_and_other_chains_stay(staff_client, chains):
+    leader = factories.EnterpriseFactory(
+        name="柳工常州机械有限公司", credit_code=LIUGONG, primary_chain=chains["machinery"]
+    )
+    factories.ChainMembershipFactory(
+        enterprise=leader, chain=chains["machinery"], role=ChainMembership.Role.LEADER
+    )
+    moving = factories.EnterpriseFactory(
+        name="今创集团股份有限公司", credit_code=JINCHUANG, primary_chain=chains["machinery"]
+    )
+    factories.ChainMembershipFactory(
+        enterprise=moving, chain=chains["machinery"], role=ChainMembership.Role.CORE_SUPPLIER
+    )
+    rows = [
+        row("柳工常州机械有限公司", LIUGONG, 主产业链="工程机械", 员工人数=1300),
+        row("今创集团股份有限公司", JINCHUANG, 主产业链="新能源汽车"),
+    ]
+    preview = upload(staff_client, workbook(rows, headers=[NAME, CREDIT_CODE, CHAIN, EMPLOYEES]))
+    assert preview.context["result"].memberships_added == 1
+    confirm(staff_client, preview)
+    assert memberships() == {
+        ("柳工常州机械有限公司", "machinery"): ChainMembership.Role.LEADER,  # not downgraded
+        ("今创集团股份有限公司", "machinery"): ChainMembership.Role.CORE_SUPPLIER,
+        ("今创集团股份有限公司", "nev"): ChainMembership.Role.MEMBER,
+    }
+
+
+def test_an_unchanged_row_still_adds_the_missing_membership(staff_client, chains):
+    """Firms imported before the import made members get theirs when the roster comes again."""
+    confirm(staff_client, upload(staff_client, workbook(GOOD_ROWS)))
+    ChainMembership.objects.all().delete()
+    preview = upload(staff_client, workbook(GOOD_ROWS))
+    assert preview.context["result"].totals["skip"] == 3
+    confirm(staff_client, preview)
+    assert len(memberships()) == 3
+
+
+def test_rows_without_a_primary_chain_make_no_membership(staff_client, chains):
+    confirm(staff_client, upload(staff_client, workbook([row("常州某某科技有限公司", HENGLI)])))
+    assert Enterprise.objects.get().primary_chain is None
+    assert not ChainMembership.objects.exists()
 
 
 def test_blank_rows_are_ignored(staff_client, chains):
