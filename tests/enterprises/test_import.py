@@ -275,7 +275,7 @@ def memberships() -> dict[tuple[str, str], str]:
 def test_an_imported_enterprise_joins_its_primary_chain_as_a_member(staff_client, chains):
     preview = upload(staff_client, workbook(GOOD_ROWS))
     assert preview.context["result"].memberships_added == 3
-    assert "3 家企业将以成员企业身份加入其主产业链。" in preview.content.decode()
+    assert "3家企业将以成员企业身份加入其主产业链。" in preview.content.decode()
     assert not ChainMembership.objects.exists()  # the preview saves nothing
 
     confirm(staff_client, preview)
