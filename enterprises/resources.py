@@ -21,6 +21,7 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import Result
 
+from alliance.xlsx import Sheet
 from chains.models import IndustryChain
 from enterprises.models import Enterprise, SrdiLevel
 from enterprises.services import membership_ensure_primary_chain
@@ -80,6 +81,25 @@ SRDI_ALIASES = {
 }
 
 XLSX_MAGIC = b"PK\x03\x04"
+
+TEMPLATE_FILENAME = "企业名录导入模板.xlsx"
+# The example row's code is synthetic (valid check character, no real firm's code), so the
+# template imports as it is downloaded; the park replaces the row with its firms.
+EXAMPLE_ROW = {
+    NAME: "常州示例智能装备有限公司",
+    CREDIT_CODE: "913204121541519871",
+    SHORT_NAME: "示例装备",
+    ADDRESS: "常州市武进国家高新区示例路1号",
+    ABOVE_SCALE: YES,
+    SRDI: SRDI_LABELS[SrdiLevel.PROVINCE],
+    HIGH_TECH: YES,
+    LISTED: NO,
+    STOCK_CODE: None,
+    PARENT: None,
+    PRODUCTS: "伺服电机、电机控制器",
+    EMPLOYEES: 260,
+}
+TEMPLATE_WIDTHS = {NAME: 30, CREDIT_CODE: 22, ADDRESS: 32, PRODUCTS: 28}
 
 
 def _text(value) -> str:
@@ -227,6 +247,22 @@ class EmployeesWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else value
+
+
+def roster_template_sheet() -> Sheet:
+    """The roster's columns and one example row, to fill in and import.
+
+    The example's 主产业链 is a chain of this portal (the first one), so the file imports as it
+    comes; without chains the cell stays empty.
+    """
+    chain = IndustryChain.objects.order_by("order", "code").first()
+    example = {**EXAMPLE_ROW, CHAIN: chain.name if chain else None}
+    return Sheet(
+        title="企业名录",
+        headers=COLUMNS,
+        rows=[[example[column] for column in COLUMNS]],
+        widths=[TEMPLATE_WIDTHS.get(column, 12) for column in COLUMNS],
+    )
 
 
 def check_roster_upload(upload) -> None:

@@ -12,6 +12,7 @@ import zipfile
 from gettext import GNUTranslations
 from html import unescape
 from pathlib import Path
+from urllib.parse import quote
 
 import import_export
 import openpyxl
@@ -48,6 +49,7 @@ from tests.factories import make_credit_code
 IMPORT_URL = reverse("admin:enterprises_enterprise_import")
 CONFIRM_URL = reverse("admin:enterprises_enterprise_process_import")
 EXPORT_URL = reverse("admin:enterprises_enterprise_export")
+TEMPLATE_URL = reverse("admin:enterprises_enterprise_import_template")
 
 HENGLI = make_credit_code(1)
 LIUGONG = make_credit_code(2)
@@ -628,6 +630,49 @@ def test_import_page_explains_the_format(staff_client, chains):
     for column in COLUMNS:
         assert column in content
     assert "国家级小巨人" in content
+
+
+# --- the template to fill in --------------------------------------------------------------------
+
+
+def test_the_import_page_links_the_template(staff_client, chains):
+    content = staff_client.get(IMPORT_URL).content.decode()
+    assert f'href="{TEMPLATE_URL}"' in content
+
+
+def test_the_template_has_the_columns_and_an_example_that_imports_cleanly(staff_client, chains):
+    response = staff_client.get(TEMPLATE_URL)
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert (
+        response["Content-Disposition"]
+        == f"attachment; filename*=utf-8''{quote('企业名录导入模板.xlsx')}"
+    )
+    content = b"".join(response.streaming_content)
+    rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    assert rows[0] == COLUMNS
+    assert len(rows) == 2
+    example = dict(zip(COLUMNS, rows[1], strict=True))
+    validate_credit_code(example[CREDIT_CODE])  # a real code's shape, check character included
+    assert example[CHAIN] == "新能源汽车"  # a chain of this portal, by its name
+
+    preview = upload(staff_client, content, name="企业名录导入模板.xlsx")  # a dry run
+    assert preview.context["confirm_form"] is not None
+    assert not problems(preview)
+    assert preview.context["result"].totals["new"] == 1
+    assert Enterprise.objects.count() == 0
+
+
+def test_the_template_is_for_those_who_may_import(client, plain_user, chains):
+    assert client.get(TEMPLATE_URL).status_code == 302  # to the admin's login
+    client.force_login(factories.UserFactory(is_staff=True))  # not in the park staff group
+    assert client.get(TEMPLATE_URL).status_code == 403
+
+
+def test_the_template_is_get_only(staff_client, chains):
+    assert staff_client.post(TEMPLATE_URL).status_code == 405
 
 
 # --- export (the same format, so a roster round-trips) -------------------------------------------
