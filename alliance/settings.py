@@ -173,8 +173,13 @@ EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.get_str("DJANGO_DEFAULT_FROM_EMAIL", "红链平台 <noreply@hongchain.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Where people open the portal; e-mails link back to it (they are sent without a request).
-PORTAL_BASE_URL = env.get_str("DJANGO_PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# Where people open the portal. Every link that leaves a page is built from it, never from a
+# request's Host: e-mails are sent by the worker, which has no request, and a printed QR code, a
+# subscribed calendar feed or a saved .ics outlive the request (docs/decisions.md, Operations).
+# Unset, it is the address `make run` serves: the Makefile exports WEB_PORT to the web server,
+# the worker and beat alike (not PORT, which honcho sets to a different number for each process).
+WEB_PORT = env.get_int("WEB_PORT", 8000, minimum=1, maximum=65535)
+PORTAL_BASE_URL = env.get_base_url("DJANGO_PORTAL_BASE_URL", f"http://127.0.0.1:{WEB_PORT}")
 
 # --- Security -----------------------------------------------------------------------------
 SECURE = not DEBUG
