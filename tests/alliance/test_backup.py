@@ -29,7 +29,7 @@ from django.db.models import Max
 from django.utils import translation
 
 from alliance import workcalendar
-from alliance.backup import BackupError, backup_create, database_from_url
+from alliance.backup import BackupError, backup_create, database_from_url, databases
 from liaisons.models import Need, NeedCategory, Urgency
 from liaisons.services import needs
 from tests import factories
@@ -296,6 +296,33 @@ def test_drill_back_up_restore_into_a_new_database_and_submit_a_need_on_the_copy
     assert again["before"] == source_counts
 
 
+@committed
+def test_rows_committed_while_the_backup_runs_are_neither_dumped_nor_counted(
+    world, tmp_path, new_database_url, monkeypatch
+):
+    """The manifest describes exactly the dump, however busy the portal is meanwhile."""
+    before = _row_counts()
+    # Right after the data is copied and before the rows are counted, someone signs up.
+    vendor, step = (
+        (databases.PostgreSQL, "_run")
+        if connection.vendor == "postgresql"
+        else (databases.SQLite, "_copy")
+    )
+    copy_data = getattr(vendor, step)
+
+    def copy_then_write(self, *args, **kwargs):
+        copy_data(self, *args, **kwargs)
+        factories.UserFactory(username="signed-up-meanwhile")
+
+    monkeypatch.setattr(vendor, step, copy_then_write)
+    archive, _ = _backup(tmp_path)
+    monkeypatch.undo()
+
+    assert _row_counts()["alliance_user"] == before["alliance_user"] + 1
+    assert json.loads((archive / "manifest.json").read_text())["tables"] == before
+    _restore(archive, new_database_url, tmp_path / "restored-media")  # counts them again
+
+
 @pytest.fixture
 def archive(world, tmp_path) -> Path:
     return _backup(tmp_path)[0]
@@ -463,3 +490,30 @@ def test_an_unreachable_database_server_is_a_clear_error(tmp_path):
     with pytest.raises(BackupError, match=expected):
         backup_create(output_dir=tmp_path / "backups", database=unreachable)
     assert list((tmp_path / "backups").iterdir()) == []
+
+
+def test_the_password_reaches_pg_restore_in_its_environment_never_on_its_command_line(
+    monkeypatch, tmp_path
+):
+    # Any user of the machine can read a command line (ps); a process's environment, only its
+    # owner.
+    calls = []
+
+    def run(arguments, *, env, **kwargs):
+        calls.append((arguments, env))
+        return subprocess.CompletedProcess(arguments, 0, "", "")
+
+    monkeypatch.setattr(databases.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(databases.subprocess, "run", run)
+    config = database_from_url("postgres://portal:s3cret-pw@db.internal:5433/hongchain")
+    databases.PostgreSQL(config).load(tmp_path / "database.pgdump")
+
+    ((arguments, env),) = calls
+    assert arguments[0] == "/usr/bin/pg_restore"
+    assert not any("s3cret-pw" in argument for argument in arguments)
+    assert env["PGPASSWORD"] == "s3cret-pw"
+    dbname = next(a for a in arguments if a.startswith("--dbname="))
+    assert {"dbname=hongchain", "host=db.internal", "port=5433", "user=portal"} <= set(
+        dbname.removeprefix("--dbname=").split()
+    )
+    assert "--no-password" in arguments  # never a prompt that hangs a cron job
