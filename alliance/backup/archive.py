@@ -136,7 +136,7 @@ def backup_create(
     if output_dir.resolve().is_relative_to(media_root.resolve()):
         # The archive would contain itself, and the next backup every earlier one.
         raise BackupError(_("Write backups outside MEDIA_ROOT (%(path)s).") % {"path": media_root})
-    moment = timezone.localtime(now or timezone.now())
+    moment = timezone.localtime(now or timezone.now()).replace(microsecond=0)
     name = f"{NAME_PREFIX}{moment:%Y%m%d-%H%M%S}"
     final = output_dir / name
     if final.exists():
