@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
@@ -620,6 +621,7 @@ def test_generating_stores_a_snapshot_and_tells_the_readers(week):
     assert "2026-11-22" in note.title
 
 
+@time_machine.travel(AFTER, tick=True)  # the week has ended: the task and the page take now
 def test_the_task_is_idempotent_and_keeps_the_published_snapshot(week):
     factories.StaffFactory(username="staff")
     assert generate_weekly_report.run(week_start="2026-11-16") == "created"
@@ -885,6 +887,7 @@ def test_the_detail_page_queries_do_not_depend_on_the_rows(
         assert client.get(detail_url()).status_code == 200
 
 
+@time_machine.travel(AFTER, tick=True)  # the week has ended: the task and the page take now
 def test_staff_generate_a_week_and_regenerate_it(client, week):
     staff = factories.StaffFactory(username="staff")
     client.force_login(staff)
