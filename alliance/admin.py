@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from alliance.models import CalendarDay, Notification, User, WeeklyReport, WorkerHeartbeat
 from alliance.paginators import LargeTableAdminMixin
-from liaisons.services import escalations
+from liaisons.services import recount
 
 
 def count_of(model: type[Model], fk: str, condition: Q | None = None) -> Coalesce:
@@ -226,19 +226,20 @@ class CalendarDayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     ordering = ("-date",)
 
-    # A day's working status moves the escalation moments of the needs whose rungs count it.
+    # A day's working status moves the deadlines counted across it and the escalation moments
+    # of the needs whose rungs count it.
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        escalations.escalations_reschedule_later()
+        recount.need_deadlines_recount_later()
 
     def delete_model(self, request, obj) -> None:
         super().delete_model(request, obj)
-        escalations.escalations_reschedule_later()
+        recount.need_deadlines_recount_later()
 
     def delete_queryset(self, request, queryset) -> None:
         super().delete_queryset(request, queryset)
-        escalations.escalations_reschedule_later()
+        recount.need_deadlines_recount_later()
 
 
 @admin.register(Notification)
