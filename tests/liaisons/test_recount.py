@@ -401,3 +401,15 @@ def test_the_migration_gives_running_needs_the_basis_the_workflow_would(world):
     stray.refresh_from_db()
     assert stray.clock_started_at == stray.dispatched_at
     assert stray.resolve_hours is None
+
+
+def test_the_entry_reads_in_the_viewers_language_on_the_need_page(world, client):
+    need = dispatched(world)
+    enter_new_year()
+    need_deadlines_recount(now=ENTERED)
+    client.force_login(world.secretary)  # the firm: its resolve deadline moved
+    html = client.get(f"/needs/{need.pk}/").content.decode()
+    assert "期限因节假日调整重新计算：<br>办结截止时间：2027-01-08 17:30 → 2027-01-11 17:30" in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(f"/needs/{need.pk}/").content.decode()
+    assert "Resolve by: 2027-01-08 17:30 → 2027-01-11 17:30" in html
