@@ -231,7 +231,8 @@ def recount_calendar(needs: list[Need]) -> workcalendar.Calendar:
     ]
     if not moments:
         return workcalendar.Calendar(timezone.localdate().year - 1)
-    return workcalendar.Calendar(min(timezone.localtime(m).year for m in moments) - 1)
+    # Aware moments compare across zones: one conversion, not one per moment.
+    return workcalendar.Calendar(timezone.localtime(min(moments)).year - 1)
 
 
 def one_month_later(moment: datetime) -> datetime:
