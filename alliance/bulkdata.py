@@ -20,6 +20,7 @@ moment and it finds nothing left to claim).
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
@@ -418,9 +419,19 @@ class Generator:
                 for row, (value,) in zip(rows, cursor.fetchall(), strict=True):
                     row.pk = value
                     row._state.adding = False
+            # JSON columns go in as their text; COPY has no adapter for a dict.
+            json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
             with cursor.copy(sql) as copy:
                 for row in rows:
-                    copy.write_row([getattr(row, f.attname) for f in fields])
+                    copy.write_row(
+                        [
+                            json.dumps(value, ensure_ascii=False)
+                            if f.attname in json_fields
+                            else value
+                            for f in fields
+                            for value in [getattr(row, f.attname)]
+                        ]
+                    )
         elapsed = time.monotonic() - started
         self.result.counts[table] = self.result.counts.get(table, 0) + len(rows)
         self.result.seconds[table] = self.result.seconds.get(table, 0.0) + elapsed
@@ -872,6 +883,7 @@ class Generator:
 
         need.submitted_at = tl.at(submit)
         need.accept_due = tl.at(submit + limit["accept_hours"] * 60)
+        need.accept_hours = limit["accept_hours"]
         need.deadline_estimated = tl.is_estimated(submit + limit["accept_hours"] * 60)
         log(NeedEventAction.SUBMIT, secretary, "", NeedStatus.SUBMITTED)
         if status == NeedStatus.SUBMITTED:
@@ -999,6 +1011,7 @@ class Generator:
             self._stop_clock(need, replied)
             need.resolution = "已协调相关部门办理完毕。"
             need.rating_due = tl.at(replied + limit["rating_hours"] * 60)
+            need.rating_hours = limit["rating_hours"]
             if status == NeedStatus.REPLIED and final:
                 return self._finish(need, events, clock["now"], submit)
             rated = log(
@@ -1056,10 +1069,15 @@ class Generator:
             *getattr(need, "_bulk_clocks", []),
             [start, start + limit["resolve_hours"] * 60, None],
         ]
+        # What the workflow keeps to count the deadlines again (deadlines.DEADLINE_BASIS).
+        need.clock_started_at = tl.at(start)
         need.sign_due = tl.at(start + limit["sign_hours"] * 60)
+        need.sign_hours = limit["sign_hours"]
         need.resolve_due = tl.at(start + limit["resolve_hours"] * 60)
+        need.resolve_hours = limit["resolve_hours"]
         if first_contact:
             need.first_contact_due = tl.at(start + limit["first_contact_hours"] * 60)
+            need.first_contact_hours = limit["first_contact_hours"]
         need.deadline_estimated = tl.is_estimated(start + limit["resolve_hours"] * 60)
 
     def _stop_clock(self, need: Need, minute: int) -> None:

@@ -251,10 +251,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
     },
     "sweep-need-deadlines": {"task": "liaisons.tasks.sweep_need_deadlines", "schedule": 300.0},
-    # Each change to a calendar day or a time limit queues it; nightly as well, for what changes
-    # without one (a new release of the statutory calendar package).
-    "reschedule-need-escalations": {
-        "task": "liaisons.tasks.reschedule_need_escalations",
+    # Each change to a calendar day or year queues it (a time limit queues the escalation
+    # moments alone); nightly as well, for what changes without anyone saving (a new release of
+    # the statutory calendar package): the open deadlines and the escalation moments.
+    "recount-need-deadlines": {
+        "task": "liaisons.tasks.recount_need_deadlines",
         "schedule": crontab(hour=2, minute=45),
     },
     "generate-series-occurrences": {

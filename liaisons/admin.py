@@ -203,9 +203,21 @@ class NeedEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = NeedEvent
     extra = 0
     can_delete = False
-    fields = ("created_at", "action", "from_status", "to_status", "actor", "note", "is_public")
+    fields = (
+        "created_at",
+        "action",
+        "from_status",
+        "to_status",
+        "actor",
+        "shown_note",
+        "is_public",
+    )
     readonly_fields = fields
     ordering = ("created_at", "pk")
+
+    @admin.display(description=_("note"))
+    def shown_note(self, obj: NeedEvent) -> str:
+        return obj.display_note
 
     def get_queryset(self, request):
         # The row's __str__ reads the need; the actor column reads the user.

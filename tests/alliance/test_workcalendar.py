@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alliance.models import CalendarDay
+from alliance.models import CalendarDay, CalendarYear
 from alliance.workcalendar import (
     HOURS_PER_DAY,
     Calendar,
@@ -30,10 +30,13 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def enter_2027_new_year() -> None:
-    """What staff type into the admin once the State Council publishes 2027's schedule."""
+def enter_2027_new_year(*, complete: bool = True) -> None:
+    """What staff enter once the State Council publishes 2027's schedule (its first holiday
+    stands for the whole notice here), marking the year complete unless told otherwise."""
     for day in (1, 2, 3):
         CalendarDay.objects.create(date=date(2027, 1, day), is_workday=False, name="元旦")
+    if complete:
+        CalendarYear.objects.create(year=2027, completed_at=at(2026, 11, 20, 10))
 
 
 # --- 2026 National Day: Oct 1–7 off; Sun Sep 20 and Sat Oct 10 are make-up working days. ---
@@ -377,6 +380,32 @@ def test_a_staff_working_day_overrides_a_package_rest_day():
     CalendarDay.objects.create(date=date(2026, 10, 7), is_workday=True, name="值班")
     assert is_workday(date(2026, 10, 7)) is True
     assert add_working_days(at(2026, 9, 30, 10), 1).at == at(2026, 10, 7, 10)
+
+
+def test_days_entered_count_but_the_year_stays_a_guess_until_marked_complete():
+    enter_2027_new_year(complete=False)
+    assert year_is_known(2027) is False
+    assert is_workday(date(2027, 1, 1)) is False
+    # The holiday entered is counted; the rest of 2027 is still Monday–Friday, so estimated.
+    assert add_working_days(at(2026, 12, 31, 10), 1) == WorkingTime(
+        at=at(2027, 1, 4, 10), estimated=True
+    )
+    assert unknown_years_ahead(date(2026, 11, 26)) == [2027]
+    assert unknown_years_ahead(date(2026, 11, 26), calendar=Calendar(2026)) == [2027]
+    CalendarYear.objects.create(year=2027, completed_at=at(2026, 11, 20, 10))
+    assert year_is_known(2027) is True
+    assert add_working_days(at(2026, 12, 31, 10), 1).estimated is False
+    assert unknown_years_ahead(date(2026, 11, 26)) == []
+
+
+def test_a_complete_year_is_known_even_before_a_single_day_is_entered():
+    # A year without a single holiday to enter is unusual, but marking it is what counts.
+    CalendarYear.objects.create(year=2027, completed_at=at(2026, 11, 20, 10))
+    assert add_working_days(at(2026, 12, 31, 10), 1) == WorkingTime(
+        at=at(2027, 1, 1, 10), estimated=False
+    )
+    # A calendar read for earlier years only does not see the mark.
+    assert Calendar(2026, 2026).is_known(2027) is False
 
 
 def test_staff_entering_2027_make_the_year_known():

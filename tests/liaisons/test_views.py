@@ -628,8 +628,8 @@ def test_unknown_holiday_years_warn_staff_only(client, world, monkeypatch):
     as_user(client, world, "staff")
     for url in (reverse("liaisons:need-inbox"), detail_url(need)):
         html = client.get(url).content.decode()
-        assert "The 2027 holiday schedule has not been entered yet" in html
-        assert reverse("admin:alliance_calendarday_changelist") in html
+        assert "The 2027 holiday schedule has not been entered and marked complete yet" in html
+        assert reverse("admin:alliance_calendarday_schedule") in html
     assert 'id="estimated-warning"' in client.get(detail_url(need)).content.decode()
     html = as_user(client, world, "L1").get(detail_url(need)).content.decode()
     assert 'id="unknown-years-warning"' not in html
