@@ -163,6 +163,9 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 _email = env.get_email("EMAIL_URL", "consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    # Logged at INFO: printed, a Celery worker would log every e-mail as a WARNING.
+    EMAIL_BACKEND = "alliance.mail.ConsoleEmailBackend"
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
@@ -295,14 +298,20 @@ EVENT_REMINDER_OFFSETS = env.get_durations(
     [timedelta(days=3), timedelta(days=1), timedelta(hours=2)],
 )
 
+# Normal operation logs at INFO or below: WARNING and up mean someone should look.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "filesystem_broker_hostname": {"()": "alliance.logfilters.DropFilesystemBrokerHostname"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.get_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes.apps": {"level": "WARNING"},  # a banner on every command start
+        # The embedded broker has no host: kombu's "No hostname was supplied" is no news.
+        "kombu.connection": {"filters": ["filesystem_broker_hostname"]},
     },
 }
