@@ -231,6 +231,10 @@ else:
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        # kombu's Redis transport with the guard that keeps a worker alive when Redis drops
+        # while it holds unacknowledged messages (alliance/broker.py).
+        CELERY_BROKER_TRANSPORT = "alliance.broker:Transport"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
