@@ -224,8 +224,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # No long ETAs are ever scheduled (sweeps instead), so one hour is safe; short socket
-    # timeouts keep a web request from hanging while the broker is down.
+    # No long ETAs are ever scheduled (sweeps instead), so one hour is safe. The socket
+    # timeouts bound the worker's and beat's waits on a broker that is down; a request
+    # publishes through alliance.broker.prompt_connection with much shorter ones.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         "socket_connect_timeout": 2,
