@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from alliance import broker
 from alliance.models import Notification, User
 
 logger = logging.getLogger(__name__)
@@ -172,20 +173,24 @@ def _queue_emails(notification_ids: list[int]) -> None:
 
     if time.monotonic() < _broker_paused_until:
         return
-    for notification_id in notification_ids:
-        try:
-            # One attempt, bounded by the broker socket timeouts in settings; no publish retries
-            # while a person waits for the page.
-            send_notification_email.apply_async(args=[notification_id], retry=False)
-        except Exception:
-            # Any failure of the broker client (refused, timed out, misconfigured) lands here.
-            logger.exception(
-                "Could not queue the e-mail of notification %s; the outbox sweep will send it.",
-                notification_id,
-            )
-            with _broker_lock:
-                _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
-            return
+    queued = 0
+    try:
+        # One attempt through the prompt connections (broker.PROMPT_TIMEOUT): a person is
+        # waiting for the page, and whatever is not queued now the sweep sends.
+        with broker.prompt_connection() as connection:
+            for notification_id in notification_ids:
+                send_notification_email.apply_async(
+                    args=[notification_id], connection=connection, retry=False
+                )
+                queued += 1
+    except Exception:
+        # Any failure of the broker client (refused, timed out, misconfigured) lands here.
+        logger.exception(
+            "Could not queue the e-mails of notifications %s; the outbox sweep will send them.",
+            notification_ids[queued:],
+        )
+        with _broker_lock:
+            _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
 
 
 # --- Sending ----------------------------------------------------------------------------------

@@ -232,13 +232,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # No long ETAs are ever scheduled (sweeps instead), so one hour is safe; short socket
-    # timeouts keep a web request from hanging while the broker is down.
+    # No long ETAs are ever scheduled (sweeps instead), so one hour is safe. The socket
+    # timeouts bound the worker's and beat's waits on a broker that is down; a request
+    # publishes through alliance.broker.prompt_connection with much shorter ones.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         "socket_connect_timeout": 2,
         "socket_timeout": 5,
     }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        # kombu's Redis transport with the guard that keeps a worker alive when Redis drops
+        # while it holds unacknowledged messages (alliance/broker.py).
+        CELERY_BROKER_TRANSPORT = "alliance.broker:Transport"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}

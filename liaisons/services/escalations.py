@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from alliance import broker
 from alliance.models import User
 from alliance.notifications import notify_many
 from alliance.rowwrites import update_rows
@@ -288,7 +289,9 @@ def escalations_reschedule_later() -> None:
 
     def queue() -> None:
         try:
-            reschedule_need_escalations.apply_async(retry=False)
+            # Staff wait for the admin page: one prompt attempt, as for notification e-mails.
+            with broker.prompt_connection() as connection:
+                reschedule_need_escalations.apply_async(connection=connection, retry=False)
         except Exception:
             logger.exception(
                 "Could not queue the rescheduling of escalations; the nightly run will do it."

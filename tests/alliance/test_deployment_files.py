@@ -1,6 +1,7 @@
 """docker-compose.yml cannot be run here (no Docker engine), so it is kept true by construction:
 the same commands as the Procfile and the Dockerfile, and only variables the settings read."""
 
+import configparser
 import json
 import re
 import shlex
@@ -92,3 +93,80 @@ def test_the_image_has_pg_dump_of_the_servers_major_version(compose):
     major = compose["services"]["db"]["image"].split(":")[1].split(".")[0]
     dockerfile = (BASE_DIR / "Dockerfile").read_text()
     assert f"postgresql-client-{major}" in dockerfile
+
+
+# --- systemd units (deploy/systemd/) -----------------------------------------------------------
+
+SYSTEMD = BASE_DIR / "deploy" / "systemd"
+UNITS = {process: f"hongchain-{process}.service" for process in ("web", "worker", "beat")}
+
+
+def read_unit(name: str) -> configparser.ConfigParser:
+    unit = configparser.ConfigParser(interpolation=None, strict=False)
+    unit.optionxform = str  # systemd keys are case-sensitive
+    unit.read_string((SYSTEMD / name).read_text())
+    return unit
+
+
+def dockerfile_workdir() -> str:
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    return re.search(r"^WORKDIR (\S+)$", dockerfile, re.MULTILINE).group(1)
+
+
+@pytest.mark.parametrize("process", sorted(UNITS))
+def test_systemd_units_run_the_procfile_commands(procfile, process):
+    service = read_unit(UNITS[process])["Service"]
+    command = shlex.split(service["ExecStart"])
+    expected = [f"{service['WorkingDirectory']}/.venv/bin/{procfile[process][0]}"]
+    expected += procfile[process][1:]
+    if process == "web":
+        # On a host the proxy in front is local: gunicorn listens on the loopback only, on the
+        # Procfile's port.
+        bind = expected.index("--bind") + 1
+        expected[bind] = "127.0.0.1:" + expected[bind].rsplit(":", 1)[1]
+    assert command == expected
+
+
+@pytest.mark.parametrize("process", sorted(UNITS))
+def test_systemd_units_restart_always_as_a_dedicated_user(process):
+    unit = read_unit(UNITS[process])
+    service = unit["Service"]
+    assert service["Restart"] == "always"
+    assert unit["Unit"]["StartLimitIntervalSec"] == "0"  # never give up restarting
+    # The image's user and layout: code in the WORKDIR, data in its var/ (DJANGO_VAR_DIR).
+    assert service["User"] == service["Group"] == "portal"
+    assert "useradd --create-home portal" in (BASE_DIR / "Dockerfile").read_text()
+    assert service["WorkingDirectory"] == dockerfile_workdir()
+    assert service["ReadWritePaths"] == f"{dockerfile_workdir()}/var"
+    assert service["EnvironmentFile"] == "/etc/hongchain/portal.env"
+    assert unit["Unit"]["PartOf"] == unit["Install"]["WantedBy"] == "hongchain.target"
+
+
+def test_the_systemd_target_starts_web_worker_and_one_beat():
+    target = read_unit("hongchain.target")
+    assert target["Unit"]["Wants"].split() == [UNITS["web"], UNITS["worker"], UNITS["beat"]]
+    assert target["Install"]["WantedBy"] == "multi-user.target"
+    beats = [name for name in SYSTEMD.glob("*.service") if " beat " in name.read_text()]
+    assert [path.name for path in beats] == [UNITS["beat"]]
+
+
+def test_systemd_environment_example_sets_only_variables_the_settings_read():
+    lines = (SYSTEMD / "portal.env.example").read_text().splitlines()
+    environment = dict(
+        line.split("=", 1) for line in lines if line.strip() and not line.startswith("#")
+    )
+    unknown = set(environment) - settings_variables()
+    assert not unknown, f"portal.env.example sets variables the settings never read: {unknown}"
+    for required in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"):
+        assert required in environment
+    assert environment["DJANGO_DEBUG"] == "false"
+    assert environment["DATABASE_URL"].startswith("postgres://")
+    assert environment["CELERY_BROKER_URL"].startswith("redis://")
+    assert environment["DJANGO_VAR_DIR"] == f"{dockerfile_workdir()}/var"
+
+
+def test_readme_points_at_the_systemd_units():
+    readme = (BASE_DIR / "README.md").read_text()
+    assert "deploy/systemd/" in readme
+    for name in [*UNITS.values(), "hongchain.target", "Restart=always"]:
+        assert name in readme

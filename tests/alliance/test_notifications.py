@@ -179,8 +179,8 @@ def test_emails_are_queued_only_after_commit(
     assert len(callbacks) == 1
     # One task per e-mail to send; none for the person without an address.
     assert queued.call_args_list == [
-        mock.call(args=[rows[0].pk], retry=False),
-        mock.call(args=[rows[1].pk], retry=False),
+        mock.call(args=[rows[0].pk], connection=mock.ANY, retry=False),
+        mock.call(args=[rows[1].pk], connection=mock.ANY, retry=False),
     ]
 
 
@@ -207,7 +207,7 @@ def test_broker_failure_is_swallowed_and_pauses_publishing(
         first = say([alice, bob])
     # One failed attempt, then the rest of the batch is left to the sweep.
     assert queued.call_count == 1
-    assert "the outbox sweep will send it" in caplog.text
+    assert "the outbox sweep will send them" in caplog.text
     with django_capture_on_commit_callbacks(execute=True):
         say([alice])
     assert queued.call_count == 1  # paused: the next request does not wait for the broker
@@ -218,7 +218,7 @@ def test_broker_failure_is_swallowed_and_pauses_publishing(
     queued.side_effect = None
     with django_capture_on_commit_callbacks(execute=True):
         (row,) = say([bob])
-    assert queued.call_args == mock.call(args=[row.pk], retry=False)
+    assert queued.call_args == mock.call(args=[row.pk], connection=mock.ANY, retry=False)
 
 
 # --- Sending one e-mail -----------------------------------------------------------------------
@@ -458,12 +458,13 @@ def test_broker_outage_neither_hangs_nor_loses_the_notification():
     )
     assert result.returncode == 0, result.stderr
     outcome = json.loads(result.stdout.strip().splitlines()[-1])
-    # A closed port refuses in well under a second (three quick publish attempts); without the
-    # transport's timeouts the request would wait on the connection indefinitely. The bound is
-    # loose so that a loaded CI machine does not fail it; a hang still does.
-    assert outcome["elapsed"] < 10, outcome
+    # A closed port refuses at once, and the publish makes one attempt (no reconnect loop):
+    # the first publish of a process used to wait 2 s for kombu's connection retries. The
+    # process is cold (templates and the broker client load on this call), hence not 0.5 s as
+    # in test_broker_publish.py.
+    assert outcome["elapsed"] < 1, outcome
     # The failure was logged, not raised.
-    assert "the outbox sweep will send it" in result.stderr
+    assert "the outbox sweep will send them" in result.stderr
     assert "127.0.0.1:1" in result.stderr
 
     row = Notification.objects.get(pk=outcome["id"])
