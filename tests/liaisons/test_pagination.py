@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.http import QueryDict
 from django.urls import reverse
@@ -25,6 +26,7 @@ from liaisons.rows import need_rows
 from liaisons.selectors import queue_summary, with_running_due
 from liaisons.views import pages
 from liaisons.views.deadlines import amber_horizon, mark_deadlines
+from tests.conftest import MOMENTS
 from tests.liaisons.conftest import as_user, make_need
 
 HOSTILE_CURSORS = [
@@ -523,6 +525,9 @@ def test_kpi_page_needs_a_login(client, world):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+# The cache windows are aligned on the clock: the test starts at a window's first second, so
+# its requests never straddle two windows, whatever the hour it runs.
+@time_machine.travel(MOMENTS["working-hours"], tick=True)
 def test_kpi_page_is_scoped_and_cached_per_scope(client, world, django_assert_num_queries):
     make_need(enterprise=world.enterprise1, status=NeedStatus.IN_PROGRESS, liaison=world.liaison1)
     as_user(client, world, "H1")
