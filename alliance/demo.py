@@ -70,6 +70,7 @@ from liaisons.models import (
     Urgency,
 )
 from liaisons.services import deadlines
+from liaisons.timeline import line
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -2285,6 +2286,7 @@ class _Loader:
                         from_status=from_status if step.to else "",
                         to_status=step.to,
                         note=step.note or self._default_note(need, step),
+                        data=self._portal_lines(need, step),
                         is_public=step.public,
                     ),
                     moment,
@@ -2313,11 +2315,19 @@ class _Loader:
         return need
 
     @staticmethod
+    def _portal_lines(need: Need, step: Step) -> list[dict]:
+        """The lines the services write themselves on these moves (liaisons.timeline), shown
+        in each reader's language."""
+        if step.action == A.DISPATCH:
+            return [line("liaison", name=need.liaison.user.get_full_name())]
+        if step.action == A.RATE and step.satisfaction:
+            return [line("satisfaction", value=step.satisfaction)]
+        return []
+
+    @staticmethod
     def _default_note(need: Need, step: Step) -> str:
         if step.action == A.SUBMIT:
             return "企业提交需求。"
-        if step.action == A.DISPATCH:
-            return f"派单至{need.department.name}红链专员{need.liaison.user.full_name}。"
         if step.action == A.REPLY:
             return need.resolution
         if step.action == A.CLOSE:

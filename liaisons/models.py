@@ -713,7 +713,11 @@ class NeedEvent(models.Model):
     to_status = models.CharField(
         _("to status"), max_length=20, choices=NeedStatus.choices, blank=True
     )
+    # What the person typed, as typed.
     note = models.TextField(_("note"), blank=True)
+    # What the portal wrote itself (liaisons.timeline): codes and values, put into words when
+    # shown so that each reader sees them in their language.
+    data = models.JSONField(_("portal's notes"), default=list, blank=True)
     is_public = models.BooleanField(
         _("visible to the enterprise"),
         default=True,

@@ -397,6 +397,19 @@ class TestDemoWorld:
             event__in=upcoming, checked_in_at__isnull=False
         ).exists()
 
+    def test_the_timeline_lines_the_portal_writes_are_codes(self, world):
+        # As the services write them: read in each reader's language, not stored in Chinese.
+        dispatches = NeedEvent.objects.filter(action=NeedEventAction.DISPATCH)
+        assert dispatches.exists()
+        for event in dispatches:
+            assert event.note == ""
+            assert [line["code"] for line in event.data] == ["liaison"]
+            assert event.data[0]["name"]
+        ratings = NeedEvent.objects.filter(action=NeedEventAction.RATE).select_related("need")
+        assert ratings.exists()
+        for event in ratings:
+            assert [line["code"] for line in event.data] == ["satisfaction"]
+
     def test_decisions_become_action_items(self, world):
         assert Decision.objects.filter(action_item__isnull=False).count() >= 4
         kinds = set(ActionItem.objects.values_list("kind", flat=True))
