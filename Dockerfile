@@ -3,8 +3,10 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_VAR_DIR=/app/var
 
+# postgresql-client-15: pg_dump and pg_restore of the server's major version, for
+# `manage.py backup` and `restore` (an older pg_dump cannot dump a newer server).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext nodejs npm \
+    && apt-get install -y --no-install-recommends gettext nodejs npm postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

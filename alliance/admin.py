@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, Model, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.models import CalendarDay, Notification, User, WeeklyReport, WorkerHeartbeat
+from alliance import services, workcalendar
+from alliance.forms import CalendarScheduleForm
+from alliance.models import (
+    CalendarDay,
+    CalendarYear,
+    Notification,
+    User,
+    WeeklyReport,
+    WorkerHeartbeat,
+)
 from alliance.paginators import LargeTableAdminMixin
-from liaisons.services import escalations
+from liaisons.services import recount
 
 
 def count_of(model: type[Model], fk: str, condition: Q | None = None) -> Coalesce:
@@ -225,20 +242,164 @@ class CalendarDayAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     date_hierarchy = "date"
     ordering = ("-date",)
+    change_list_template = "admin/alliance/calendarday/change_list.html"
 
-    # A day's working status moves the escalation moments of the needs whose rungs count it.
+    def get_urls(self):
+        schedule = path(
+            "schedule/",
+            self.admin_site.admin_view(self.schedule_view),
+            name="alliance_calendarday_schedule",
+        )
+        return [schedule, *super().get_urls()]
+
+    def schedule_view(self, request: HttpRequest) -> HttpResponse:
+        """A year's whole schedule at once: read the pasted notice, show every day it gives (or
+        every line it cannot read), and save only what staff saw in the preview."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        form = CalendarScheduleForm(
+            request.POST or None, initial={"year": _first_unknown_year(timezone.localdate())}
+        )
+        if request.method == "POST" and form.is_valid() and "_save" in request.POST:
+            year = form.cleaned_data["year"]
+            entered = services.calendar_schedule_enter(
+                year=year,
+                days=form.cleaned_data["days"],
+                actor=request.user,
+                complete=form.cleaned_data["complete"],
+            )
+            self.message_user(request, _schedule_message(year, entered), messages.SUCCESS)
+            return redirect("admin:alliance_calendarday_changelist")
+        preview = schedule_preview(form.cleaned_data) if form.is_bound and form.is_valid() else None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Enter a year's holiday schedule"),
+            "form": form,
+            "problems": form.problems,
+            "preview": preview,
+        }
+        return TemplateResponse(request, "admin/alliance/calendarday/schedule.html", context)
+
+    # A day's working status moves the deadlines counted across it and the escalation moments
+    # of the needs whose rungs count it.
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        escalations.escalations_reschedule_later()
+        recount.need_deadlines_recount_later()
 
     def delete_model(self, request, obj) -> None:
         super().delete_model(request, obj)
-        escalations.escalations_reschedule_later()
+        recount.need_deadlines_recount_later()
 
     def delete_queryset(self, request, queryset) -> None:
         super().delete_queryset(request, queryset)
-        escalations.escalations_reschedule_later()
+        recount.need_deadlines_recount_later()
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """The years staff marked complete; marked from the schedule form, taken back here."""
+
+    list_display = ("year", "completed_at", "completed_by")
+    list_select_related = ("completed_by",)
+    readonly_fields = ("year", "completed_at", "completed_by")
+    ordering = ("-year",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj) -> None:
+        services.calendar_year_reopen(year=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for year in queryset:
+            services.calendar_year_reopen(year=year)
+
+
+def _first_unknown_year(today) -> int:
+    """The year the office most likely comes to enter: the first one not known yet."""
+    unknown = workcalendar.unknown_years_ahead(today, months=24)
+    return unknown[0] if unknown else today.year + 1
+
+
+def _schedule_message(year: int, entered: services.ScheduleEntered) -> str:
+    message = _(
+        "%(year)s: %(created)s days added, %(updated)s changed, %(unchanged)s already entered."
+    ) % {
+        "year": year,
+        "created": entered.created,
+        "updated": entered.updated,
+        "unchanged": entered.unchanged,
+    }
+    if entered.completed:
+        message += " " + _(
+            "The year is marked complete: the deadlines of running needs are being counted again."
+        )
+    elif entered.created or entered.updated:
+        message += " " + _("The deadlines of running needs are being counted again.")
+    return message
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    day: date
+    is_workday: bool
+    name: str
+    line: int
+    state: str  # "new", "changed", "same"
+    before: str  # what was entered before, for a changed day
+    odd: bool  # a make-up working day that is a weekday anyway: most likely a typing error
+
+
+def schedule_preview(cleaned: dict) -> dict:
+    """What saving would do, day by day, against what is entered for the year now."""
+    year, days = cleaned["year"], cleaned["days"]
+    entered = {
+        row.date: row
+        for row in CalendarDay.objects.filter(
+            date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
+        )
+    }
+    rows = []
+    for day in days:
+        row = entered.get(day.day)
+        if row is None:
+            state, before = "new", ""
+        elif (row.is_workday, row.name) == (day.is_workday, day.name):
+            state, before = "same", ""
+        else:
+            state = "changed"
+            before = " ".join(filter(None, [_label(row.is_workday), row.name]))
+        rows.append(
+            PreviewRow(
+                day=day.day,
+                is_workday=day.is_workday,
+                name=day.name,
+                line=day.line,
+                state=state,
+                before=before,
+                odd=day.is_workday and day.day.weekday() < 5,
+            )
+        )
+    given = {day.day for day in days}
+    return {
+        "year": year,
+        "rows": rows,
+        "holidays": sum(not day.is_workday for day in days),
+        "workdays": sum(day.is_workday for day in days),
+        "kept": [row for when, row in sorted(entered.items()) if when not in given],
+        "already_complete": CalendarYear.objects.filter(year=year).first(),
+        "package_knows": workcalendar.package_knows(year),
+        "complete": cleaned["complete"],
+    }
+
+
+def _label(is_workday: bool) -> str:
+    return str(_("working day") if is_workday else _("day off"))
 
 
 @admin.register(Notification)

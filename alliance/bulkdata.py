@@ -420,13 +420,14 @@ class Generator:
                 for row, (value,) in zip(rows, cursor.fetchall(), strict=True):
                     row.pk = value
                     row._state.adding = False
-            # JSON goes in as its text: COPY would send a Python list as a PostgreSQL array.
+            # JSON goes in as its text: COPY has no adapter for a dict and would send a Python
+            # list as a PostgreSQL array.
             as_json = [isinstance(f, models.JSONField) for f in fields]
             with cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(
                         [
-                            json.dumps(value) if is_json else value
+                            json.dumps(value, ensure_ascii=False) if is_json else value
                             for value, is_json in zip(
                                 (getattr(row, f.attname) for f in fields), as_json, strict=True
                             )
@@ -886,6 +887,7 @@ class Generator:
 
         need.submitted_at = tl.at(submit)
         need.accept_due = tl.at(submit + limit["accept_hours"] * 60)
+        need.accept_hours = limit["accept_hours"]
         need.deadline_estimated = tl.is_estimated(submit + limit["accept_hours"] * 60)
         log(NeedEventAction.SUBMIT, secretary, "", NeedStatus.SUBMITTED)
         if status == NeedStatus.SUBMITTED:
@@ -1013,6 +1015,7 @@ class Generator:
             self._stop_clock(need, replied)
             need.resolution = "已协调相关部门办理完毕。"
             need.rating_due = tl.at(replied + limit["rating_hours"] * 60)
+            need.rating_hours = limit["rating_hours"]
             if status == NeedStatus.REPLIED and final:
                 return self._finish(need, events, clock["now"], submit)
             unhappy = not final or status == NeedStatus.REOPENED
@@ -1075,10 +1078,15 @@ class Generator:
             *getattr(need, "_bulk_clocks", []),
             [start, start + limit["resolve_hours"] * 60, None],
         ]
+        # What the workflow keeps to count the deadlines again (deadlines.DEADLINE_BASIS).
+        need.clock_started_at = tl.at(start)
         need.sign_due = tl.at(start + limit["sign_hours"] * 60)
+        need.sign_hours = limit["sign_hours"]
         need.resolve_due = tl.at(start + limit["resolve_hours"] * 60)
+        need.resolve_hours = limit["resolve_hours"]
         if first_contact:
             need.first_contact_due = tl.at(start + limit["first_contact_hours"] * 60)
+            need.first_contact_hours = limit["first_contact_hours"]
         need.deadline_estimated = tl.is_estimated(start + limit["resolve_hours"] * 60)
 
     def _stop_clock(self, need: Need, minute: int) -> None:

@@ -55,7 +55,7 @@ def get_bool(name: str, default: bool) -> bool:
     raise _fail(name, value, "one of true/false/1/0/yes/no/on/off")
 
 
-def get_int(name: str, default: int, *, minimum: int = 0) -> int:
+def get_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
     value = _raw(name)
     if value is None or value == "":
         return default
@@ -63,8 +63,9 @@ def get_int(name: str, default: int, *, minimum: int = 0) -> int:
         number = int(value)
     except ValueError:
         raise _fail(name, value, "an integer") from None
-    if number < minimum:
-        raise _fail(name, value, f"an integer >= {minimum}")
+    if number < minimum or (maximum is not None and number > maximum):
+        expected = f"an integer >= {minimum}" if maximum is None else f"{minimum}..{maximum}"
+        raise _fail(name, value, expected)
     return number
 
 
@@ -75,6 +76,29 @@ def get_str(name: str, default: str | None = None) -> str:
             raise ImproperlyConfigured(f"Environment variable {name} must be set.")
         return default
     return value
+
+
+def get_base_url(name: str, default: str) -> str:
+    """An http(s) address without query or fragment, returned without its trailing slash.
+
+    Links are built by appending a path to it, so "portal.example.cn" (no scheme) or an address
+    with a query string would make every link in every e-mail wrong.
+    """
+    value = _raw(name) or default
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - reading it refuses a port that is no number or out of range
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+    ):
+        raise _fail(name, value, "an address like https://portal.example.cn")
+    return value.rstrip("/")
 
 
 def get_list(name: str, default: list[str]) -> list[str]:

@@ -71,6 +71,35 @@ class CalendarDay(models.Model):
         return f"{self.date:%Y-%m-%d} {self.name}".strip()
 
 
+class CalendarYear(models.Model):
+    """A year whose whole holiday schedule staff have entered and marked complete.
+
+    Deadlines reaching into a year that neither the `chinesecalendar` package nor a row here
+    covers are estimates: the days entered so far are counted, but a year half-entered (元旦
+    typed in, 春节 not yet) must not pass for known, or its deadlines would silently stop
+    moving when the rest of the notice is entered.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    completed_at = models.DateTimeField(_("marked complete at"))
+    completed_by = models.ForeignKey(
+        User,
+        verbose_name=_("marked complete by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("complete calendar year")
+        verbose_name_plural = _("complete calendar years")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
 class Notification(models.Model):
     """An in-app message to one person; its e-mail copy is sent from here (the row is the outbox).
 

@@ -43,15 +43,30 @@ def _report(week: date) -> WeeklyReport:
 
 
 def _with_rates(row: dict, data: dict) -> dict:
+    """The row with each rate as the report gives it (None below the minimum sample, or for a
+    snapshot whose rates had other definitions) beside its numerator and denominator."""
+    current = _current(data)
+    minimum = data.get("min_sample", reports.MIN_SAMPLE)
+    rates = {
+        f"{name}_rate": (
+            reports.rate_shown(row[numerator], row[denominator], min_sample=minimum)
+            if current
+            else None
+        )
+        for name, (numerator, denominator) in reports.RATES.items()
+    }
     return {
         **row,
-        "sign_rate": reports.rate(row["sign_on_time"], row["sign_total"]),
-        "resolve_rate": reports.rate(row["resolve_on_time"], row["resolve_total"]),
-        "satisfaction_rate": reports.rate(row["satisfied"], row["rated"]),
-        "below_floor": reports.below_floor(
-            row, floor=data["floor"], min_ratings=data["min_ratings"]
-        ),
+        **rates,
+        "below_floor": current
+        and reports.below_floor(row, floor=data["floor"], min_sample=minimum),
     }
+
+
+def _current(data: dict) -> bool:
+    """Snapshots made before the rates were counted over the week's own steps keep figures of
+    other definitions: their counts are shown, their rates not (staff generate them again)."""
+    return data.get("version") == reports.SNAPSHOT_VERSION
 
 
 def _category_label(code: str) -> str:
@@ -61,18 +76,22 @@ def _category_label(code: str) -> str:
 def _presented(report: WeeklyReport, scope: reports.ReportScope) -> dict:
     """The snapshot as this viewer may see it, with rates worked out for the page and sheet."""
     data = scope.filter(report.data)
+    current = _current(data)
     return {
         "week_start": report.week_start,
         "week_end": report.week_start + timedelta(days=6),
+        "current": current,
         "floor": data["floor"],
         "floor_label": f"{data['floor'] * 100:g}%",
-        "min_ratings": data["min_ratings"],
+        "min_sample": data.get("min_sample", reports.MIN_SAMPLE),
         "totals": _with_rates(data["totals"], data),
         **{kind: [_with_rates(row, data) for row in data[kind]] for kind in DIMENSIONS},
         "hot_categories": [
             {**row, "label": _category_label(row["category"])} for row in data["hot_categories"]
         ],
-        "under_floor": [_with_rates(row, data) for row in reports.under_floor(data)],
+        "under_floor": (
+            [_with_rates(row, data) for row in reports.under_floor(data)] if current else []
+        ),
     }
 
 
@@ -113,20 +132,28 @@ def weekly_report_detail(request: HttpRequest, week: date) -> HttpResponse:
 
 
 def _unit_headers(*, liaison: bool = False) -> list[str]:
+    # Each rate comes right after the count it is taken over.
     return [
         _("Liaison") if liaison else _("Unit"),
         *([_("Department")] if liaison else []),
         _("Needs received"),
-        _("Needs closed"),
         _("Open at week end"),
         _("Overdue at week end"),
+        _("Signed for"),
         _("On-time sign-for"),
+        _("Needs closed"),
         _("On-time resolution"),
-        _("Satisfaction"),
         _("Ratings"),
+        _("Satisfaction"),
         _("Reopened"),
         _("Below the floor"),
     ]
+
+
+def _rate_cell(value: float | None):
+    """A rate in the sheet: a number formatted as a percentage, or "—" when none is given (no
+    need, or fewer than the minimum sample) so that a reader does not take the gap for 0 %."""
+    return "—" if value is None else Percent(value)
 
 
 def _unit_row(name: str, row: dict, *, department: str | None = None) -> list:
@@ -134,19 +161,20 @@ def _unit_row(name: str, row: dict, *, department: str | None = None) -> list:
         name,
         *([department] if department is not None else []),
         row["received"],
-        row["closed"],
         row["open"],
         row["overdue"],
-        Percent(row["sign_rate"]),
-        Percent(row["resolve_rate"]),
-        Percent(row["satisfaction_rate"]),
+        row.get("signed", ""),  # not in snapshots of earlier definitions
+        _rate_cell(row["sign_rate"]),
+        row["closed"],
+        _rate_cell(row["resolve_rate"]),
         row["rated"],
+        _rate_cell(row["satisfaction_rate"]),
         row["reopened"],
         _("Yes") if row["below_floor"] else "",
     ]
 
 
-UNIT_WIDTHS = [24, 12, 12, 14, 14, 14, 14, 12, 10, 10, 12]
+UNIT_WIDTHS = [24, 12, 12, 14, 12, 14, 12, 14, 10, 12, 10, 12]
 
 
 @login_required
@@ -196,12 +224,12 @@ def weekly_report_xlsx(request: HttpRequest, week: date) -> HttpResponse:
         ),
         Sheet(
             _("Below the floor"),
-            [_("Kind"), _("Unit"), _("Satisfaction"), _("Ratings")],
+            [_("Kind"), _("Unit"), _("Ratings"), _("Satisfaction")],
             (
-                [kinds[row["kind"]], row["name"], Percent(row["satisfaction_rate"]), row["rated"]]
+                [kinds[row["kind"]], row["name"], row["rated"], Percent(row["satisfaction_rate"])]
                 for row in view["under_floor"]
             ),
-            [14, 24, 12, 10],
+            [14, 24, 10, 12],
         ),
     ]
     filename = _("Weekly report %(start)s to %(end)s.xlsx") % {

@@ -19,13 +19,19 @@ the same figures (the approximations left are below the definitions). Definition
 - overdue at week end: open at the end with a running deadline past at the end: the acceptance
   deadline (awaiting acceptance), the sign-for deadline (awaiting sign-for, or reopened) or the
   resolve deadline (clock running: dispatched, in progress, return under review, reopened);
-- on-time sign-for, on-time resolution, satisfaction: the definitions of liaisons.services.kpis
-  evaluated at the end: a sign-for, reply or rating counts only if it happened before the end,
-  "replied" is the status at the end, "past the deadline" is past it at the end;
+- rates: each is over the needs that took a step during the week, and that step's count is a
+  figure of the same row, its denominator: on-time sign-for over the needs signed for during
+  the week (`signed`); on-time resolution over the needs closed during the week (`closed`),
+  on time when their last reply came by the resolution deadline; satisfaction (满意 + 基本满意)
+  over the needs rated during the week (`rated`; a rating without its timestamp, imported data,
+  counts in the week the need was closed). A need whose deadline passed without a sign-for or a
+  reply is in "overdue at week end" instead, and in the rate of the week it is done;
 - reopened: needs with at least one move to reopened during the week (from the timeline), not
   needs reopened at some time;
 - hot categories: the five categories with the most needs received, with last week's count;
-- under the floor: units whose satisfaction is below 85 % over at least MIN_RATINGS ratings.
+- a rate over fewer than MIN_SAMPLE needs is not given (the page and the sheet show "—" beside
+  the count), and such a unit is not listed under the floor;
+- under the floor: units whose satisfaction is below 85 % over at least MIN_SAMPLE ratings.
 
 The timeline records moves, not field values. The fields a later move overwrites (deadlines
 moved by an extension or a new clock, a sign-for cleared by a reopening, a second reply or
@@ -84,32 +90,41 @@ from liaisons.models import (
 )
 from liaisons.services import kpis
 
-# Fewer ratings than this and one unhappy firm decides the rate (1 of 2 is 50 %): such a unit
-# is not listed under the floor, its rate is still shown in its row.
-MIN_RATINGS = 3
+# Below this many needs a rate is not given, only its count: with four, one need moves the
+# rate by 25 points, so a single firm's rating (or one late reply) decides whether a unit is
+# "under the 85 % floor" and the headline reads 0 % or 100 % from one case. Five is also the
+# usual small-cell threshold of published statistics. The unit is not listed under the floor
+# either; its counts are always shown.
+MIN_SAMPLE = 5
 HOT_CATEGORIES = 5
-# 2: figures as of the week's end (timeline); 1: open/overdue/reopened as of generation.
-SNAPSHOT_VERSION = 2
+# 3: each rate over the needs that took its step in the week (signed, closed, rated), with a
+# minimum sample; 2: rates over the week's needs decided by the end; 1: open/overdue/reopened
+# as of generation.
+SNAPSHOT_VERSION = 3
 # Nothing is reported about weeks before the portal could have held any need.
 EARLIEST_WEEK = date(2020, 1, 6)
 
 FIGURES = (
     "received",
-    "closed",
     "open",
     "overdue",
+    "signed",
     "sign_on_time",
-    "sign_total",
+    "closed",
     "resolve_on_time",
-    "resolve_total",
-    "satisfied",
     "rated",
+    "satisfied",
     "reopened",
 )
+# Each rate of a row: (numerator, denominator), both figures of the same row.
+RATES = {
+    "sign": ("sign_on_time", "signed"),
+    "resolve": ("resolve_on_time", "closed"),
+    "satisfaction": ("satisfied", "rated"),
+}
 # Statuses a need does not leave by itself: one that sat in them all week is not the week's.
 DEAD_ENDS = (NeedStatus.CLOSED, NeedStatus.REJECTED, NeedStatus.MERGED)
 AWAITING_SIGN = (NeedStatus.DISPATCHED, NeedStatus.REOPENED)
-REPLIED_STATUSES = tuple(kpis.REPLIED_STATUSES)
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
 
 
@@ -265,19 +280,22 @@ def _all(*parts: tuple[str, list], glue: str = "AND") -> tuple[str, list]:
 
 
 def _conditions(start: datetime, end: datetime) -> dict[str, tuple[str, list]]:
-    """Each figure as an SQL condition on one row of `week_rows`: kpis.py's definitions
-    evaluated at `end` (see the module docstring). NULL compares false, so a missing timestamp
-    or deadline never counts."""
+    """Each figure as an SQL condition on one row of `week_rows` (see the module docstring).
+    NULL compares false, so a missing timestamp or deadline never counts."""
     start, end = _db_moment(start), _db_moment(end)
     running_overdue = _all(_in("status_then", LADDER_STATUSES), ("resolve_due_then < %s", [end]))
-    dispatched = ("dispatched_then < %s", [end])
-    signed = ("signed_then < %s", [end])
-    replied = _in("status_then", REPLIED_STATUSES)
-    # A rating without its timestamp (imported data) counts: nothing says it came later.
-    rated = ("(satisfaction_then <> '' AND (rated_then IS NULL OR rated_then < %s))", [end])
+    signed = ("(signed_then >= %s AND signed_then < %s)", [start, end])
+    closed = ("(closed_in_week OR (closed_then >= %s AND closed_then < %s))", [start, end])
+    rated = _all(
+        ("satisfaction_then <> ''", []),
+        _all(
+            ("(rated_then >= %s AND rated_then < %s)", [start, end]),
+            _all(("rated_then IS NULL", []), closed),
+            glue="OR",
+        ),
+    )
     return {
         "received": ("submitted >= %s", [start]),
-        "closed": ("(closed_in_week OR (closed_then >= %s AND closed_then < %s))", [start, end]),
         "open": _in("status_then", NEED_OPEN_STATUSES),
         "overdue": _all(
             running_overdue,
@@ -285,18 +303,12 @@ def _conditions(start: datetime, end: datetime) -> dict[str, tuple[str, list]]:
             _all(_in("status_then", AWAITING_SIGN), ("sign_due_then < %s", [end])),
             glue="OR",
         ),
-        "sign_on_time": _all(dispatched, signed, ("signed_then <= sign_due_then", [])),
-        "sign_total": _all(
-            dispatched,
-            ("sign_due_then IS NOT NULL", []),
-            _all(signed, ("sign_due_then < %s", [end]), glue="OR"),
-        ),
-        "resolve_on_time": _all(replied, ("replied_then <= resolve_due_then", [])),
-        "resolve_total": _all(
-            ("resolve_due_then IS NOT NULL", []), _all(replied, running_overdue, glue="OR")
-        ),
-        "satisfied": _all(rated, _in("satisfaction_then", SATISFIED)),
+        "signed": signed,
+        "sign_on_time": _all(signed, ("signed_then <= sign_due_then", [])),
+        "closed": closed,
+        "resolve_on_time": _all(closed, ("replied_then <= resolve_due_then", [])),
         "rated": rated,
+        "satisfied": _all(rated, _in("satisfaction_then", SATISFIED)),
         "reopened": ("reopened_in_week", []),
     }
 
@@ -397,7 +409,7 @@ def weekly_report(week_start: date, *, now: datetime | None = None) -> dict[str,
         "week_end": (week_start + timedelta(days=6)).isoformat(),
         "computed_at": (now or timezone.now()).isoformat(),
         "floor": kpis.SATISFACTION_FLOOR,
-        "min_ratings": MIN_RATINGS,
+        "min_sample": MIN_SAMPLE,
         "totals": _figures(grouped.get(None)),
         "departments": [
             {"id": unit.pk, "name": unit.name, **figures}
@@ -428,9 +440,14 @@ def rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def below_floor(row: dict, *, floor: float, min_ratings: int) -> bool:
-    value = rate(row["satisfied"], row["rated"])
-    return row["rated"] >= min_ratings and value is not None and value < floor
+def rate_shown(numerator: int, denominator: int, *, min_sample: int) -> float | None:
+    """The rate as the report gives it: None ("—") over fewer than `min_sample` needs."""
+    return rate(numerator, denominator) if denominator >= min_sample else None
+
+
+def below_floor(row: dict, *, floor: float, min_sample: int) -> bool:
+    value = rate_shown(row["satisfied"], row["rated"], min_sample=min_sample)
+    return value is not None and value < floor
 
 
 @dataclass(frozen=True)
@@ -469,12 +486,12 @@ def report_scope_for(user) -> ReportScope | None:
 
 def under_floor(data: dict) -> list[dict]:
     """The departments, liaisons and chains of a (scoped) snapshot below the satisfaction floor."""
-    floor, minimum = data["floor"], data["min_ratings"]
+    floor, minimum = data["floor"], data["min_sample"]
     return [
         {"kind": kind, **row}
         for kind in ("departments", "liaisons", "chains")
         for row in data[kind]
-        if below_floor(row, floor=floor, min_ratings=minimum)
+        if below_floor(row, floor=floor, min_sample=minimum)
     ]
 
 

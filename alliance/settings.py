@@ -163,6 +163,9 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 _email = env.get_email("EMAIL_URL", "consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
+    # Logged at INFO: printed, a Celery worker would log every e-mail as a WARNING.
+    EMAIL_BACKEND = "alliance.mail.ConsoleEmailBackend"
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
@@ -173,8 +176,13 @@ EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.get_str("DJANGO_DEFAULT_FROM_EMAIL", "红链平台 <noreply@hongchain.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Where people open the portal; e-mails link back to it (they are sent without a request).
-PORTAL_BASE_URL = env.get_str("DJANGO_PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# Where people open the portal. Every link that leaves a page is built from it, never from a
+# request's Host: e-mails are sent by the worker, which has no request, and a printed QR code, a
+# subscribed calendar feed or a saved .ics outlive the request (docs/decisions.md, Operations).
+# Unset, it is the address `make run` serves: the Makefile exports WEB_PORT to the web server,
+# the worker and beat alike (not PORT, which honcho sets to a different number for each process).
+WEB_PORT = env.get_int("WEB_PORT", 8000, minimum=1, maximum=65535)
+PORTAL_BASE_URL = env.get_base_url("DJANGO_PORTAL_BASE_URL", f"http://127.0.0.1:{WEB_PORT}")
 
 # --- Security -----------------------------------------------------------------------------
 SECURE = not DEBUG
@@ -246,10 +254,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 120.0,
     },
     "sweep-need-deadlines": {"task": "liaisons.tasks.sweep_need_deadlines", "schedule": 300.0},
-    # Each change to a calendar day or a time limit queues it; nightly as well, for what changes
-    # without one (a new release of the statutory calendar package).
-    "reschedule-need-escalations": {
-        "task": "liaisons.tasks.reschedule_need_escalations",
+    # Each change to a calendar day or year queues it (a time limit queues the escalation
+    # moments alone); nightly as well, for what changes without anyone saving (a new release of
+    # the statutory calendar package): the open deadlines and the escalation moments.
+    "recount-need-deadlines": {
+        "task": "liaisons.tasks.recount_need_deadlines",
         "schedule": crontab(hour=2, minute=45),
     },
     "generate-series-occurrences": {
@@ -289,14 +298,20 @@ EVENT_REMINDER_OFFSETS = env.get_durations(
     [timedelta(days=3), timedelta(days=1), timedelta(hours=2)],
 )
 
+# Normal operation logs at INFO or below: WARNING and up mean someone should look.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "filesystem_broker_hostname": {"()": "alliance.logfilters.DropFilesystemBrokerHostname"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.get_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes.apps": {"level": "WARNING"},  # a banner on every command start
+        # The embedded broker has no host: kombu's "No hostname was supplied" is no news.
+        "kombu.connection": {"filters": ["filesystem_broker_hostname"]},
     },
 }

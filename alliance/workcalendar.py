@@ -3,11 +3,16 @@
 A working day runs 08:30–12:00 and 13:00–17:30 Beijing time (8 working hours). Whether a date is
 a working day comes, in this order, from a `CalendarDay` row entered by staff, from the
 `chinesecalendar` package (statutory holidays and the weekend make-up days 调休 of every year whose
-schedule the State Council has published), and otherwise from the weekday alone. The last case is
-a guess — the following year's schedule is published only around November — so results that
-relied on it are flagged `estimated` and staff are warned (`unknown_years_ahead`).
+schedule the State Council has published), and otherwise from the weekday alone.
 
-Each function reads the staff overrides with at most one query, whatever the span of days.
+A year is *known* when the package covers it or staff marked its schedule complete
+(`CalendarYear`); days entered in a year not marked complete are counted, but the year is still a
+guess — the following year's schedule is published only around November and is entered in one
+go — so results that counted a day of it are flagged `estimated` and staff are warned
+(`unknown_years_ahead`).
+
+Each function reads the staff overrides and complete years with at most one query, whatever the
+span of days.
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from django.db.models import BooleanField, DateField, F, PositiveSmallIntegerField, Value
 
-from alliance.models import CalendarDay
+from alliance.models import CalendarDay, CalendarYear
 
 TIMEZONE = ZoneInfo("Asia/Shanghai")
 HOURS_PER_DAY = 8
@@ -54,6 +60,32 @@ def _statutory_workday(day: date) -> bool:
     return day.weekday() < 5
 
 
+def package_knows(year: int) -> bool:
+    """Whether the installed `chinesecalendar` release carries `year`'s official schedule."""
+    return year in _PACKAGE_YEARS
+
+
+def _staff_rows(first_year: int, last_year: int | None):
+    """(date, is_workday, None) per entered day and (None, None, year) per complete year, in one
+    statement: every page that counts a deadline reads both, and a second round trip for a
+    handful of year rows would cost more than the union."""
+    days = CalendarDay.objects.filter(date__gte=date(first_year, 1, 1))
+    years = CalendarYear.objects.filter(year__gte=first_year)
+    if last_year is not None:
+        days = days.filter(date__lte=date(last_year, 12, 31))
+        years = years.filter(year__lte=last_year)
+    # Every column is an annotation, so both sides list them in the same order.
+    days = days.order_by().annotate(
+        d=F("date"), w=F("is_workday"), y=Value(None, output_field=PositiveSmallIntegerField())
+    )
+    years = years.order_by().annotate(
+        d=Value(None, output_field=DateField()),
+        w=Value(None, output_field=BooleanField()),
+        y=F("year"),
+    )
+    return days.values_list("d", "w", "y").union(years.values_list("d", "w", "y"), all=True)
+
+
 @dataclass(frozen=True)
 class WorkingTime:
     """A moment reached by counting working time.
@@ -74,14 +106,16 @@ class Calendar:
 
     def __init__(self, first_year: int, last_year: int | None = None) -> None:
         self.first_year, self.last_year = first_year, last_year
-        rows = CalendarDay.objects.filter(date__gte=date(first_year, 1, 1))
-        if last_year is not None:
-            rows = rows.filter(date__lte=date(last_year, 12, 31))
         # No upper bound when counting forward: the walk's end is not known before it is done, and
         # staff enter a few dozen rows a year, so reading all later rows is cheaper than a second
         # round trip.
-        self._overrides: dict[date, bool] = dict(rows.values_list("date", "is_workday"))
-        self._override_years = {day.year for day in self._overrides}
+        self._overrides: dict[date, bool] = {}
+        self._complete_years: set[int] = set()
+        for day, is_workday, year in _staff_rows(first_year, last_year):
+            if year is None:
+                self._overrides[day] = is_workday
+            else:
+                self._complete_years.add(year)
 
     @classmethod
     def covering(cls, *moments: date | datetime) -> Calendar:
@@ -91,7 +125,7 @@ class Calendar:
         return cls(min((_local(m).date() if isinstance(m, datetime) else m).year for m in moments))
 
     def is_known(self, year: int) -> bool:
-        return year in _PACKAGE_YEARS or year in self._override_years
+        return year in _PACKAGE_YEARS or year in self._complete_years
 
     def covers(self, day: date) -> bool:
         """Whether the overrides read reach from `day`'s year to any later day."""
@@ -128,12 +162,10 @@ def is_workday(day: date) -> bool:
 
 
 def year_is_known(year: int) -> bool:
-    """Whether the package covers `year` or staff entered calendar days for it."""
+    """Whether the package covers `year` or staff marked its schedule complete."""
     if year in _PACKAGE_YEARS:
         return True
-    return CalendarDay.objects.filter(
-        date__gte=date(year, 1, 1), date__lte=date(year, 12, 31)
-    ).exists()
+    return CalendarYear.objects.filter(year=year).exists()
 
 
 def _calendar_from(day: date, calendar: Calendar | None) -> Calendar:
@@ -154,8 +186,22 @@ def add_working_hours(
     the end of a period is returned as that end (17:30, not the next day's 08:30). `calendar`:
     overrides already read from `start`'s year on (else they are read here).
     """
+    return _add_us(start, _hours_to_us(hours), calendar)
+
+
+def first_moment_beyond(
+    start: datetime, hours: float, *, calendar: Calendar | None = None
+) -> WorkingTime:
+    """The first moment more than `hours` working hours after `start`: from `start` to any
+    moment before it lies at most `hours` of working time (the mirror of
+    `working_time_before`). Unlike `add_working_hours`, a count that ends on a period's end
+    runs on through the break after it, where no working time passes (8 hours from a Monday
+    17:45 reach the Tuesday's 17:30, and everything until the Wednesday's 08:30 is within them)."""
+    return _add_us(start, _hours_to_us(hours) + 1, calendar)
+
+
+def _add_us(start: datetime, remaining: int, calendar: Calendar | None) -> WorkingTime:
     local = _local(start)
-    remaining = _hours_to_us(hours)
     calendar = _calendar_from(local.date(), calendar)
     day = local.date()
     clock = _offset(local.time())
@@ -281,11 +327,12 @@ def _add_months(day: date, months: int) -> date:
 def unknown_years_ahead(
     today: date, months: int = 12, *, calendar: Calendar | None = None
 ) -> list[int]:
-    """Years between `today` and `months` later whose holidays nobody has entered yet.
+    """Years between `today` and `months` later whose schedule is not known yet: neither in the
+    package nor marked complete by staff (days entered without the mark do not count).
 
-    Deadlines reaching into these years count Monday–Friday only; staff are shown the list so
-    that they enter the State Council's schedule as soon as it is published. `calendar`:
-    overrides already read from `today`'s year on (else the years' entered days are read).
+    Deadlines reaching into these years are estimates; staff are shown the list so that they
+    enter the State Council's schedule as soon as it is published. `calendar`: overrides already
+    read from `today`'s year on (else the complete years are read).
     """
     if isinstance(today, datetime):
         today = _local(today).date()
@@ -300,14 +347,5 @@ def unknown_years_ahead(
     if calendar is not None:
         _calendar_from(today, calendar)
         return [year for year in candidates if not calendar.is_known(year)]
-    # The entered days themselves (a few dozen a year): cheaper to read than to have the
-    # database truncate and deduplicate them (`.dates()`), on a page staff open all day.
-    entered = {
-        day.year
-        for day in CalendarDay.objects.filter(
-            date__gte=date(candidates[0], 1, 1), date__lte=date(candidates[-1], 12, 31)
-        )
-        .order_by()
-        .values_list("date", flat=True)
-    }
-    return [year for year in candidates if year not in entered]
+    complete = set(CalendarYear.objects.filter(year__in=candidates).values_list("year", flat=True))
+    return [year for year in candidates if year not in complete]

@@ -12,7 +12,11 @@ Friday 20 November 2026 17:30) and the working mornings after it:
   reaches its 催办 and the ambers of three working days come at once;
 - escalations, first run: the same sweep when no running need has its next moment yet (right
   after the migration that added it), which schedules them all;
-- reschedule: every running need's moment computed again (a calendar day changed);
+- reschedule: every running need's moment computed again (a time limit changed);
+- recount, steady: every running need's open deadlines counted again on an unchanged calendar
+  (the nightly run: nothing moves);
+- recount, park holiday: the same after staff make the next Friday a day off (the deadlines
+  counted across it move, each with its timeline entry and history row);
 - meeting reminders: the minute sweep at the base moment and at Monday 08:30, and the sweep a
   minute after one that sent everything due (the steady state between two reminder times).
 
@@ -88,10 +92,11 @@ def main() -> None:
     _setup(f"{args.server}/{args.db}")
 
     from alliance.bulkdata import BASE_MOMENT
+    from alliance.models import CalendarDay
     from alliance.workcalendar import next_workday_start
     from events.services import reminders
     from liaisons.models import LADDER_STATUSES, Need
-    from liaisons.services import escalations
+    from liaisons.services import escalations, recount
 
     monday = next_workday_start(BASE_MOMENT)
     on_ladder = Need.objects.filter(
@@ -117,6 +122,14 @@ def main() -> None:
         # measured 233 s at ×100, docs/benchmarks.md).
         _timed("escalations, first run (none scheduled)", first_run, rounds=1)
     _timed("reschedule (every running need)", escalations.escalations_reschedule, rounds=1)
+
+    def park_holiday():
+        friday = BASE_MOMENT.date() + timedelta(days=7)
+        CalendarDay.objects.create(date=friday, is_workday=False, name="园区活动日")
+        return recount.need_deadlines_recount(now=BASE_MOMENT)
+
+    _timed("recount, steady (calendar unchanged)", recount.need_deadlines_recount, rounds=1)
+    _timed("recount, park holiday next Friday", park_holiday, rounds=1)
 
     def reminders_again(now):
         reminders.send_due_reminders(now=now)  # claims what is due

@@ -4,18 +4,21 @@ import contextlib
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from alliance.admin import PreloadedAutocompleteInlineMixin
+from alliance.xlsx import xlsx_response
 from enterprises.models import (
     ChainMembership,
     Enterprise,
@@ -27,8 +30,10 @@ from enterprises.models import (
 from enterprises.resources import (
     COLUMNS,
     REQUIRED_COLUMNS,
+    TEMPLATE_FILENAME,
     EnterpriseRosterResource,
     check_roster_upload,
+    roster_template_sheet,
 )
 
 
@@ -153,6 +158,20 @@ class EnterpriseAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     def has_export_permission(self, request) -> bool:
         return self.has_view_permission(request)
+
+    def get_urls(self):
+        template = path(
+            "import/template.xlsx",
+            self.admin_site.admin_view(require_GET(self.roster_template_view)),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_import_template",
+        )
+        # Before the admin's own patterns, whose "<object_id>/" would take the path.
+        return [template, *super().get_urls()]
+
+    def roster_template_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        return xlsx_response(TEMPLATE_FILENAME, roster_template_sheet())
 
     def get_context_data(self, **kwargs):
         return {

@@ -21,8 +21,10 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import Result
 
+from alliance.xlsx import Sheet
 from chains.models import IndustryChain
 from enterprises.models import Enterprise, SrdiLevel
+from enterprises.services import membership_ensure_primary_chain
 from enterprises.validators import normalize_credit_code
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,25 @@ SRDI_ALIASES = {
 }
 
 XLSX_MAGIC = b"PK\x03\x04"
+
+TEMPLATE_FILENAME = "企业名录导入模板.xlsx"
+# The example row's code is synthetic (valid check character, no real firm's code), so the
+# template imports as it is downloaded; the park replaces the row with its firms.
+EXAMPLE_ROW = {
+    NAME: "常州示例智能装备有限公司",
+    CREDIT_CODE: "913204121541519871",
+    SHORT_NAME: "示例装备",
+    ADDRESS: "常州市武进国家高新区示例路1号",
+    ABOVE_SCALE: YES,
+    SRDI: SRDI_LABELS[SrdiLevel.PROVINCE],
+    HIGH_TECH: YES,
+    LISTED: NO,
+    STOCK_CODE: None,
+    PARENT: None,
+    PRODUCTS: "伺服电机、电机控制器",
+    EMPLOYEES: 260,
+}
+TEMPLATE_WIDTHS = {NAME: 30, CREDIT_CODE: 22, ADDRESS: 32, PRODUCTS: 28}
 
 
 def _text(value) -> str:
@@ -228,6 +249,22 @@ class EmployeesWidget(widgets.Widget):
         return "" if value is None else value
 
 
+def roster_template_sheet() -> Sheet:
+    """The roster's columns and one example row, to fill in and import.
+
+    The example's 主产业链 is a chain of this portal (the first one), so the file imports as it
+    comes; without chains the cell stays empty.
+    """
+    chain = IndustryChain.objects.order_by("order", "code").first()
+    example = {**EXAMPLE_ROW, CHAIN: chain.name if chain else None}
+    return Sheet(
+        title="企业名录",
+        headers=COLUMNS,
+        rows=[[example[column] for column in COLUMNS]],
+        widths=[TEMPLATE_WIDTHS.get(column, 12) for column in COLUMNS],
+    )
+
+
 def check_roster_upload(upload) -> None:
     """Refuse what is not a small .xlsx roster before anything parses it fully."""
     name = upload.name or ""
@@ -297,6 +334,7 @@ class RosterResult(Result):
         super().__init__(*args, **kwargs)
         self.sheet_rows: list[int] = []
         self.column_labels: dict[str, str] = {}
+        self.memberships_added = 0
 
     def sheet_row(self, number: int) -> int:
         if 0 < number <= len(self.sheet_rows):
@@ -406,6 +444,8 @@ class EnterpriseRosterResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+        # Each row's enterprise stays on its result for after_import (memberships).
+        store_instance = True
 
     # Enterprise's constraints, checked row by row against the enterprises loaded once for the
     # file instead of by full_clean's queries (six per row); the database still enforces them.
@@ -435,6 +475,18 @@ class EnterpriseRosterResource(resources.ModelResource):
         result.sheet_rows = list(self.sheet_rows)
         result.column_labels = {f.attribute: f.column_name for f in self.get_import_fields()}
         return result
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        super().after_import(dataset, result, **kwargs)
+        if result.has_errors() or result.has_validation_errors():
+            return  # nothing of this file is kept
+        # Skipped rows too: a firm imported before the import made members gets its membership
+        # when the roster comes again unchanged. In the preview this runs inside the dry run's
+        # transaction, which is rolled back, so the count is what the confirmation will add.
+        added = membership_ensure_primary_chain(
+            enterprises=[row.instance for row in result.valid_rows() if row.instance]
+        )
+        result.memberships_added = len(added)
 
     def before_import(self, dataset, **kwargs) -> None:
         headers = [_text(header) for header in dataset.headers or []]

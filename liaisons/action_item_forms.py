@@ -147,6 +147,9 @@ class StatusForm(forms.Form):
         max_digits=10,
         decimal_places=2,
     )
+    close_milestones = forms.BooleanField(
+        label=_("Mark the open milestones done too"), required=False
+    )
 
 
 class MilestoneForm(forms.Form):

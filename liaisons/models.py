@@ -375,6 +375,29 @@ class Need(models.Model):
     resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
     paused_since = models.DateTimeField(_("clock paused since"), null=True, blank=True)
     paused_total = models.DurationField(_("total paused time"), default=timedelta)
+    # What each deadline was counted from: its start (submitted_at, clock_started_at,
+    # replied_at) and the working hours after it (the limit, plus the working hours paused and
+    # any extension for the liaison's deadlines). A change to the working calendar counts the
+    # open deadlines again from these (liaisons.services.recount); empty where a deadline was
+    # written without them.
+    clock_started_at = models.DateTimeField(
+        _("clock started at"),
+        null=True,
+        blank=True,
+        help_text=_("The dispatch, or the reopening that started the liaison's current clock."),
+    )
+    accept_hours = models.FloatField(_("accept within (working hours)"), null=True, blank=True)
+    sign_hours = models.FloatField(_("sign for within (working hours)"), null=True, blank=True)
+    first_contact_hours = models.FloatField(
+        _("first contact within (working hours)"), null=True, blank=True
+    )
+    resolve_hours = models.FloatField(
+        _("resolve within (working hours)"),
+        null=True,
+        blank=True,
+        help_text=_("The limit, plus the working hours paused and the extension granted."),
+    )
+    rating_hours = models.FloatField(_("rating window (working hours)"), null=True, blank=True)
     status_before_return = models.CharField(
         _("status before the return request"),
         max_length=20,
@@ -681,6 +704,7 @@ class NeedEventAction(models.TextChoices):
     REOPEN = "reopen", _("Reopened")
     CLOSE = "close", _("Closed")
     ESCALATE = "escalate", _("Deadline escalation")
+    RECOUNT = "recount", _("Deadlines recounted")
     LINK_RESOURCE = "link_resource", _("Resource linked")
     UNLINK_RESOURCE = "unlink_resource", _("Resource unlinked")
     PROJECT = "project", _("Turned into an action item")

@@ -356,15 +356,20 @@ def queue_summary(needs: QuerySet[Need], *, now: datetime, horizon: datetime) ->
         SELECT COUNT(*),
                COUNT(*) FILTER (WHERE q.status <> %s AND q.running_due < %s),
                COUNT(*) FILTER (WHERE q.status <> %s AND q.running_due >= %s
-                                AND (q.running_due <= %s
+                                AND (q.running_due < %s
                                      OR (q.running_kind = %s AND q.escalation_level >= %s))),
                COUNT(*) FILTER (WHERE q.status IN (%s, %s) AND q.signed_at IS NULL)
         FROM ({sql}) q
     """  # noqa: S608 - the inner SQL is Django's, every value is a parameter
     paused = str(NeedStatus.WAITING_ENTERPRISE)
+    connection = connections[needs.db]
+    # Raw SQL gets no field to convert its values: a moment is adapted as a datetime column
+    # stores it. (SQLite compares text: an unadapted "+08:00" horizon read as eight hours
+    # later than it is, and every deadline of the next evening counted as due soon.)
+    now, horizon = (connection.ops.adapt_datetimefield_value(value) for value in (now, horizon))
     values = [paused, now, paused, now, horizon, "resolve", int(EscalationLevel.AMBER)]
     values += [str(NeedStatus.DISPATCHED), str(NeedStatus.REOPENED)]
-    with connections[needs.db].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(summary, [*values, *params])
         total, overdue, soon, to_sign = cursor.fetchone()
     return {"total": total, "overdue": overdue, "soon": soon, "to_sign": to_sign}

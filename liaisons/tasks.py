@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from liaisons.services import action_items, escalations, files
+from liaisons.services import action_items, escalations, files, recount
 
 
 @shared_task
@@ -27,3 +27,11 @@ def reschedule_need_escalations() -> int:
     """After a calendar day or a time limit changed, and nightly: compute again each running
     need's next escalation moment; running it twice changes nothing."""
     return escalations.escalations_reschedule()
+
+
+@shared_task
+def recount_need_deadlines() -> int:
+    """After a calendar day or year changed, and nightly (a new release of the statutory
+    calendar changes it without anyone saving): count each running need's open deadlines again
+    and move their escalation moments; running it twice changes nothing."""
+    return recount.need_deadlines_recount()

@@ -29,6 +29,16 @@ class Line:
     moments: tuple[str, ...] = ()
 
 
+class NeedDeadline(models.TextChoices):
+    """A need's deadlines as a line names them (the field's name is what is stored)."""
+
+    ACCEPT = "accept_due", gettext_lazy("Accept by")
+    SIGN = "sign_due", gettext_lazy("Sign for by")
+    FIRST_CONTACT = "first_contact_due", gettext_lazy("First contact by")
+    RESOLVE = "resolve_due", gettext_lazy("Resolve by")
+    RATING = "rating_due", gettext_lazy("Rate by")
+
+
 LINES: dict[str, Line] = {
     "category_corrected": Line(
         gettext_lazy("Category corrected: %(old)s → %(new)s"),
@@ -52,6 +62,15 @@ LINES: dict[str, Line] = {
     ),
     "resource": Line(gettext_lazy("“%(title)s” (%(department)s)")),
     "action_item": Line(gettext_lazy("Turned into the action item “%(title)s”.")),
+    # A recount's entry: this heading, then one "deadline_moved" line per deadline that moved.
+    "deadlines_recounted": Line(
+        gettext_lazy("Deadlines recounted after a change to the holiday calendar:")
+    ),
+    "deadline_moved": Line(
+        gettext_lazy("%(deadline)s: %(old)s → %(new)s"),
+        {"deadline": NeedDeadline},
+        moments=("old", "new"),
+    ),
 }
 
 

@@ -1,6 +1,9 @@
 import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from tests import factories
 
@@ -9,6 +12,43 @@ from tests import factories
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# Moments of the park's week at which the deadline tests run (`moment` fixture): what is overdue
+# or due soon depends on where "now" falls against working hours, weekends and holidays, so a
+# test that took the wall clock would expect different things at different hours of CI.
+MOMENTS = {
+    "working-hours": datetime(2026, 12, 8, 10, 0, tzinfo=SHANGHAI),  # Tuesday morning
+    "lunch-break": datetime(2026, 12, 9, 12, 20, tzinfo=SHANGHAI),  # Wednesday, 12:00-13:00
+    "after-hours": datetime(2026, 12, 7, 17, 51, tzinfo=SHANGHAI),  # Monday, after 17:30
+    "evening": datetime(2026, 12, 7, 18, 6, tzinfo=SHANGHAI),
+    "friday-night": datetime(2026, 12, 11, 22, 30, tzinfo=SHANGHAI),
+    "weekend": datetime(2026, 12, 12, 12, 0, tzinfo=SHANGHAI),  # Saturday
+    "holiday-eve": datetime(2026, 9, 30, 16, 0, tzinfo=SHANGHAI),  # National Day starts 1 Oct
+    "in-holiday": datetime(2026, 10, 4, 9, 0, tzinfo=SHANGHAI),
+    "make-up-saturday": datetime(2026, 10, 10, 11, 0, tzinfo=SHANGHAI),  # a 调休 working day
+}
+
+
+@pytest.fixture(params=list(MOMENTS), ids=list(MOMENTS))
+def moment(request):
+    """The test runs at each of `MOMENTS`, its clock ticking from there."""
+    with time_machine.travel(MOMENTS[request.param], tick=True):
+        yield MOMENTS[request.param]
+
+
+def pytest_configure(config):
+    """`HONGCHAIN_TEST_NOW=2026-12-07T18:06` runs the whole session from that moment (Beijing
+    time unless an offset is given): a rehearsal of CI at another hour. Tests that start real
+    processes (a Celery worker, Chromium) live in their own time; rehearse without them."""
+    pinned = os.environ.get("HONGCHAIN_TEST_NOW")
+    if pinned:
+        start = datetime.fromisoformat(pinned)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=SHANGHAI)
+        config._hongchain_clock = time_machine.travel(start, tick=True)
+        config._hongchain_clock.start()
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from alliance.models import User
 from alliance.notifications import notify
@@ -481,10 +481,16 @@ def action_item_move(
     outcome: str = "",
     outcome_amount=None,
     expected_status: str | None = None,
+    close_milestones: bool = False,
     now: datetime | None = None,
 ) -> ActionItem:
     """planned → under way → done (with the outcome), and any open item → cancelled (with the
-    reason). The owner and the firms' contacts are told."""
+    reason). The owner and the firms' contacts are told.
+
+    Done is refused while a milestone is open, unless the mover asks for the open milestones to
+    be marked done in the same move (close_milestones): a finished item with an unfinished step
+    would say two things at once."""
+    now = now or timezone.now()
     if to_status not in ActionItemStatus.values:
         raise ActionItemError(_("Choose a valid status."))
     item = _lock(item, expected_status)
@@ -510,6 +516,7 @@ def action_item_move(
         item.outcome_amount = clean_amount(outcome_amount)
         fields += ["outcome", "outcome_amount"]
         change_reason = item.outcome
+        _close_open_milestones(item, close=close_milestones, now=now)
     item.status = to_status
     _save(item, fields, actor=actor, reason=change_reason)
     _tell(
@@ -520,6 +527,28 @@ def action_item_move(
         reason=item.cancel_reason if to_status == ActionItemStatus.CANCELLED else "",
     )
     return item
+
+
+def _close_open_milestones(item: ActionItem, *, close: bool, now: datetime) -> None:
+    """Before an item is done: refuse while milestones are open, or mark them done when asked."""
+    still_open = ActionItemMilestone.objects.filter(action_item=item, done_at__isnull=True)
+    if not close:
+        names = list(still_open.order_by("due_on", "pk").values_list("text", flat=True)[:4])
+        if names:
+            count = still_open.count()
+            listed = "、".join(f"“{name}”" for name in names[:3]) + ("…" if count > 3 else "")
+            raise ActionItemError(
+                ngettext(
+                    "%(count)s milestone is still open (%(names)s): mark it done first, or "
+                    "tick “Mark the open milestones done too” to close it with the item.",
+                    "%(count)s milestones are still open (%(names)s): mark them done first, or "
+                    "tick “Mark the open milestones done too” to close them with the item.",
+                    count,
+                )
+                % {"count": count, "names": listed}
+            )
+        return
+    still_open.update(done_at=now)
 
 
 # --- Milestones and progress -----------------------------------------------------------------

@@ -33,6 +33,7 @@ from liaisons.models import (
     EscalationLevel,
     Need,
     NeedCategory,
+    NeedStatus,
     NeedTimeLimit,
     Urgency,
 )
@@ -78,14 +79,14 @@ def time_limit_get(*, category: str, urgency: str) -> NeedTimeLimit:
 
 
 def accept_deadline(*, submitted_at: datetime, limit: NeedTimeLimit) -> WorkingTime:
-    return workcalendar.add_working_hours(submitted_at, limit.accept_hours)
+    return count_deadline(start=submitted_at, hours=limit.accept_hours)
 
 
 def clock_deadlines(*, start: datetime, limit: NeedTimeLimit) -> ClockDeadlines:
     """Sign-for, first-contact and resolve deadlines counted from `start` (DESIGN §4)."""
-    sign = workcalendar.add_working_hours(start, limit.sign_hours)
-    first_contact = workcalendar.add_working_hours(start, limit.first_contact_hours)
-    resolve = workcalendar.add_working_hours(start, limit.resolve_hours)
+    sign = count_deadline(start=start, hours=limit.sign_hours)
+    first_contact = count_deadline(start=start, hours=limit.first_contact_hours)
+    resolve = count_deadline(start=start, hours=limit.resolve_hours)
     return ClockDeadlines(
         sign_due=sign.at,
         first_contact_due=first_contact.at,
@@ -95,7 +96,7 @@ def clock_deadlines(*, start: datetime, limit: NeedTimeLimit) -> ClockDeadlines:
 
 
 def rating_deadline(*, replied_at: datetime, limit: NeedTimeLimit) -> WorkingTime:
-    return workcalendar.add_working_hours(replied_at, limit.rating_hours)
+    return count_deadline(start=replied_at, hours=limit.rating_hours)
 
 
 def extension_max_workdays(limit: NeedTimeLimit) -> int:
@@ -117,8 +118,121 @@ def deadline_push(*, due: datetime, hours: float) -> WorkingTime:
     return workcalendar.add_working_hours(due, hours)
 
 
+def deadline_move_later(need: Need, name: str, *, hours: float) -> WorkingTime:
+    """Move the deadline `name` later by `hours` working hours (a pause, an extension), in
+    memory: the deadline and the hours it is counted with (`DEADLINE_BASIS`); the caller saves
+    both fields. A deadline kept without its basis moves on from its own moment."""
+    due = getattr(need, name)
+    start_field, hours_field = DEADLINE_BASIS[name]
+    start, counted = getattr(need, start_field), getattr(need, hours_field)
+    if hours <= 0 or start is None or counted is None:
+        moved = deadline_push(due=due, hours=hours)
+    else:
+        setattr(need, hours_field, counted + hours)
+        moved = count_deadline(start=start, hours=counted + hours)
+    setattr(need, name, moved.at)
+    return moved
+
+
 def paused_working_hours(*, since: datetime, until: datetime) -> float:
     return max(0.0, workcalendar.working_hours_between(since, until))
+
+
+# --- Counting a deadline again --------------------------------------------------------------------
+
+# Each deadline and what it is counted from: the field holding its start and the one holding the
+# working hours after it. The workflow fills both when it counts the deadline (the limit at the
+# start; plus each pause and an extension for the liaison's clock), so the deadline is always
+# `count_deadline(start, hours)` and can be counted again on a changed calendar.
+DEADLINE_BASIS = {
+    "accept_due": ("submitted_at", "accept_hours"),
+    "sign_due": ("clock_started_at", "sign_hours"),
+    "first_contact_due": ("clock_started_at", "first_contact_hours"),
+    "resolve_due": ("clock_started_at", "resolve_hours"),
+    "rating_due": ("replied_at", "rating_hours"),
+}
+# The liaison's own deadlines (the ones the liaison is told about when they come earlier).
+LIAISON_DEADLINES = ("sign_due", "first_contact_due", "resolve_due")
+# States with a deadline still to meet; the resolve clock runs, or stands still while the firm
+# is asked (its deadline then moves on by the pause when the firm answers). Long-term needs
+# have a monthly milestone, a calendar month that holidays do not move.
+CLOCK_STATUSES = (*LADDER_STATUSES, NeedStatus.WAITING_ENTERPRISE)
+RECOUNT_STATUSES = (NeedStatus.SUBMITTED, *CLOCK_STATUSES, NeedStatus.REPLIED)
+_SIGN_STATUSES = frozenset({NeedStatus.DISPATCHED, NeedStatus.REOPENED, NeedStatus.RETURN_PENDING})
+
+
+def open_deadlines(need: Need) -> list[str]:
+    """The deadlines the need has still to meet in its state (names of `DEADLINE_BASIS`)."""
+    if need.status == NeedStatus.SUBMITTED:
+        return ["accept_due"]
+    if need.status == NeedStatus.REPLIED:
+        return ["rating_due"]
+    if need.status not in CLOCK_STATUSES:
+        return []
+    names = []
+    if need.signed_at is None and need.status in _SIGN_STATUSES:
+        names.append("sign_due")
+    if need.first_contact_at is None:
+        names.append("first_contact_due")
+    names.append("resolve_due")
+    return names
+
+
+def count_deadline(
+    *, start: datetime, hours: float, calendar: workcalendar.Calendar | None = None
+) -> WorkingTime:
+    """The deadline `hours` working hours after `start`: the one rule every deadline follows."""
+    return workcalendar.add_working_hours(start, hours, calendar=calendar)
+
+
+@dataclass(frozen=True)
+class Recount:
+    """The open deadlines counted again: the new moments by field, and the estimated flag."""
+
+    due: dict[str, datetime]
+    estimated: bool
+
+    def changes(self, need: Need) -> dict[str, tuple[datetime, datetime]]:
+        """(stored, counted) for each deadline that moves."""
+        return {
+            name: (getattr(need, name), due)
+            for name, due in self.due.items()
+            if getattr(need, name) != due
+        }
+
+
+def deadlines_recount(need: Need, *, calendar: workcalendar.Calendar | None = None) -> Recount:
+    """The need's open deadlines counted again from their starts on the calendar as it is now.
+
+    A deadline written without its start or hours (by a script, or before they were kept) is
+    left out: it keeps its moment, and the estimated flag it raised is kept too."""
+    due, estimated, unknown = {}, False, False
+    for name in open_deadlines(need):
+        start_field, hours_field = DEADLINE_BASIS[name]
+        start, hours = getattr(need, start_field), getattr(need, hours_field)
+        if getattr(need, name) is None or start is None or hours is None:
+            unknown = True
+            continue
+        counted = count_deadline(start=start, hours=hours, calendar=calendar)
+        due[name] = counted.at
+        estimated = estimated or counted.estimated
+    return Recount(due=due, estimated=estimated or (unknown and need.deadline_estimated))
+
+
+def recount_calendar(needs: list[Need]) -> workcalendar.Calendar:
+    """One calendar read for counting the open deadlines of `needs` and their ladder: from the
+    year before the earliest start or deadline (amber counts back from the deadline)."""
+    moments = [
+        moment
+        for need in needs
+        for name, (start_field, _hours_field) in DEADLINE_BASIS.items()
+        for moment in (getattr(need, name), getattr(need, start_field))
+        if moment is not None
+    ]
+    if not moments:
+        return workcalendar.Calendar(timezone.localdate().year - 1)
+    # Aware moments compare across zones: one conversion, not one per moment.
+    return workcalendar.Calendar(timezone.localtime(min(moments)).year - 1)
 
 
 def one_month_later(moment: datetime) -> datetime:

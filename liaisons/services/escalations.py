@@ -11,8 +11,10 @@ about the highest rung that concerns them.
 
 Each need on the ladder keeps its next rung's moment (`Need.next_escalation_at`, set by every
 save of what it depends on, `deadlines.LADDER_FIELDS`): the sweep reads, on a partial index, only
-the needs whose moment has come. A change to the working-day calendar or to the time limits moves
-those moments; `escalations_reschedule` computes them again for every need on the ladder.
+the needs whose moment has come. A change to the time limits moves those moments;
+`escalations_reschedule` computes them again for every need on the ladder. A change to the
+working-day calendar moves the deadlines themselves, and `recount.need_deadlines_recount` counts
+them and the moments again together.
 """
 
 from __future__ import annotations

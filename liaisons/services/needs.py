@@ -305,8 +305,9 @@ def _submit(need: Need, *, actor: User, now: datetime, from_status: str) -> None
     # A missing time limit is the office's configuration to fix, never a reason to refuse a firm.
     accept = deadlines.accept_deadline(submitted_at=now, limit=limit) if limit else None
     need.accept_due = accept.at if accept else None
+    need.accept_hours = limit.accept_hours if limit else None
     need.deadline_estimated = bool(accept and accept.estimated)
-    _save(need, ["status", "submitted_at", "accept_due", "deadline_estimated"])
+    _save(need, ["status", "submitted_at", "accept_due", "accept_hours", "deadline_estimated"])
     _log(need, actor, NeedEventAction.SUBMIT, moved_from=from_status)
     notify_about_need(
         need,
@@ -544,8 +545,9 @@ def _start_clock(need: Need, *, now: datetime, first_contact: bool = True) -> li
     reopening (without a new first-contact deadline: the firm already knows its liaison)."""
     limit = deadlines.time_limit_get(category=need.category, urgency=need.urgency)
     due = deadlines.clock_deadlines(start=now, limit=limit)
-    need.sign_due = due.sign_due
-    need.resolve_due = due.resolve_due
+    need.clock_started_at = now
+    need.sign_due, need.sign_hours = due.sign_due, limit.sign_hours
+    need.resolve_due, need.resolve_hours = due.resolve_due, limit.resolve_hours
     need.deadline_estimated = due.estimated
     # A new deadline is a new ladder: escalations and the extension belong to the old one.
     need.escalation_level = EscalationLevel.NONE
@@ -553,8 +555,11 @@ def _start_clock(need: Need, *, now: datetime, first_contact: bool = True) -> li
     need.extension_requested = 0
     need.paused_since = None
     fields = [
+        "clock_started_at",
         "sign_due",
+        "sign_hours",
         "resolve_due",
+        "resolve_hours",
         "deadline_estimated",
         "escalation_level",
         "extension_workdays",
@@ -563,7 +568,8 @@ def _start_clock(need: Need, *, now: datetime, first_contact: bool = True) -> li
     ]
     if first_contact:
         need.first_contact_due = due.first_contact_due
-        fields.append("first_contact_due")
+        need.first_contact_hours = limit.first_contact_hours
+        fields += ["first_contact_due", "first_contact_hours"]
     return fields
 
 
@@ -770,12 +776,10 @@ def need_supply_info(
         if need.first_contact_at is None:
             open_deadlines.append("first_contact_due")
         for name in open_deadlines:
-            due = getattr(need, name)
-            if due is not None:
-                pushed = deadlines.deadline_push(due=due, hours=hours)
-                setattr(need, name, pushed.at)
+            if getattr(need, name) is not None:
+                pushed = deadlines.deadline_move_later(need, name, hours=hours)
                 estimated = estimated or pushed.estimated
-                fields.append(name)
+                fields += [name, deadlines.DEADLINE_BASIS[name][1]]
         if estimated and not need.deadline_estimated:
             need.deadline_estimated = True
             fields.append("deadline_estimated")
@@ -1001,12 +1005,13 @@ def need_decide_extension(
         need.extension_requested = 0
         fields = ["extension_requested"]
         if approve:
-            extended = deadlines.deadline_extend(due=need.resolve_due, workdays=workdays)
-            need.resolve_due = extended.at
+            extended = deadlines.deadline_move_later(
+                need, "resolve_due", hours=workdays * deadlines.HOURS_PER_DAY
+            )
             need.extension_workdays = workdays
             need.escalation_level = EscalationLevel.NONE
             need.deadline_estimated = need.deadline_estimated or extended.estimated
-            fields += ["resolve_due", "extension_workdays", "escalation_level"]
+            fields += ["resolve_due", "resolve_hours", "extension_workdays", "escalation_level"]
             fields.append("deadline_estimated")
         _save(need, fields)
         _log(
@@ -1124,7 +1129,9 @@ def need_reply(
         from_status = _move(need, NeedStatus.REPLIED)
         need.resolution = resolution
         need.replied_at = now
-        need.rating_due = rating.at
+        need.rating_due, need.rating_hours = rating.at, limit.rating_hours
+        # The flag describes the deadlines still to meet: now only the firm's rating window.
+        need.deadline_estimated = rating.estimated
         need.milestone_due = None
         need.extension_requested = 0
         _save(
@@ -1134,6 +1141,8 @@ def need_reply(
                 "resolution",
                 "replied_at",
                 "rating_due",
+                "rating_hours",
+                "deadline_estimated",
                 "milestone_due",
                 "extension_requested",
                 *_first_contact(need, now),

@@ -9,7 +9,9 @@ Suggestions: `suggest_resources(need)` ranks the currently valid resources the n
 link yet: same category first, then the text similarity of the need's title and description
 with the resource's title, description and tags (Dice coefficient over character bigrams, so
 Chinese needs no word segmentation), with a small boost for the 利链惠链政策包. Each suggestion
-carries a reason in words. One query, whatever the number of resources.
+carries a reason that names only whole words (`liaisons.vocabulary`): a resource of another
+category that shares no whole word with the need (only bigrams across words, like 业用 of 工业用地
+and 企业用工) is not suggested. One query, whatever the number of resources.
 
 Linking: the need's liaison or park staff link a suggested (or any currently valid) resource to
 a need that is still being worked; the link and the unlink are public entries of the need's
@@ -24,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from alliance.models import User
@@ -47,6 +49,7 @@ from liaisons.services.needs import (
     notify_about_need,
 )
 from liaisons.timeline import line
+from liaisons.vocabulary import LEXICON, STOP_WORDS, segment, words_of
 
 # A resource may be linked or unlinked while the need is still being worked on. A closed,
 # rejected or merged need keeps the resources it was offered, as a record.
@@ -250,36 +253,72 @@ def dice(first: set[str], second: set[str]) -> float:
     return 2 * len(first & second) / (len(first) + len(second))
 
 
-def shared_words(text: str, other_terms: set[str], other_text: str) -> list[str]:
-    """The words `text` shares with the other text, for people to read: consecutive shared
-    bigrams are joined back into the longer word they come from (贷款 + 款担 + 担保 → 贷款担保)
-    when the other text contains that word; longest first, then in order of appearance."""
+def shared_words(text: str, other_text: str, vocabulary: frozenset[str] | set[str]) -> list[str]:
+    """The whole words `text` shares with the other text, for people to read.
+
+    `text` is cut into the longest words of `vocabulary` (`liaisons.vocabulary.segment`); a
+    word, or a run of consecutive words (贷款 + 担保 → 贷款担保), counts when the other text has
+    it as written. Common words (STOP_WORDS) are not named unless inside a longer word; shorter
+    words inside a longer one shown are left out; longest first, then in order of appearance.
+    Latin words and numbers of two or more characters count as they are."""
     words: list[str] = []
     other_folded = (other_text or "").casefold()
+    other_latin = {run.lower() for run in _runs(other_text) if not _is_chinese(run)}
     for run in _runs(text):
         if not _is_chinese(run):
-            if run.lower() in other_terms:
+            if len(run) >= 2 and run.lower() in other_latin:
                 words.append(run)
             continue
+        pieces = segment(run, vocabulary)
         i = 0
-        while i < len(run) - 1:
-            if run[i : i + 2] not in other_terms:
+        while i < len(pieces):
+            # The longest run of whole words from here that the other text has as written (if
+            # the first word is missing from it, so is any run starting with it).
+            end, joined = i, ""
+            while end < len(pieces) and pieces[end][1]:
+                if joined + pieces[end][0] not in other_folded:
+                    break
+                joined += pieces[end][0]
+                end += 1
+            if end == i:
+                # The other text lacks this word but may have a word inside it (数字化改造 and
+                # 智能化改造 share 改造).
+                if pieces[i][1]:
+                    words.extend(_inner_words(pieces[i][0], other_folded, vocabulary))
                 i += 1
                 continue
-            j = i
-            while j + 1 < len(run) - 1 and run[j + 1 : j + 3] in other_terms:
-                j += 1
-            word = run[i : j + 2]
-            if len(word) == 2 or word in other_folded:
-                words.append(word)
-            else:
-                words.extend(run[k : k + 2] for k in range(i, j + 1))
-            i = j + 1
+            run_words = [piece for piece, _known in pieces[i:end]]
+            while run_words and run_words[0] in STOP_WORDS:
+                run_words.pop(0)
+            while run_words and run_words[-1] in STOP_WORDS:
+                run_words.pop()
+            if run_words:
+                words.append("".join(run_words))
+            i = end
     unique = list(dict.fromkeys(words))
     # 贷款 says nothing more once 贷款担保 is shown.
     kept = [w for w in unique if not any(w != longer and w in longer for longer in unique)]
     order = {word: index for index, word in enumerate(kept)}
     return sorted(kept, key=lambda word: (-len(word), order[word]))
+
+
+def _inner_words(word: str, other_folded: str, vocabulary: frozenset[str] | set[str]) -> list[str]:
+    """The known words strictly inside `word` that the other text has (common words left out)."""
+    return [
+        word[start:stop]
+        for start in range(len(word))
+        for stop in range(start + 2, len(word) + 1)
+        if (stop - start) < len(word)
+        and word[start:stop] in vocabulary
+        and word[start:stop] not in STOP_WORDS
+        and word[start:stop] in other_folded
+    ]
+
+
+def _category_words() -> set[str]:
+    # The Chinese names of the categories (融资, 场地用地…), whatever the reader's language.
+    with translation.override("zh-hans"):
+        return words_of(str(label) for label in NeedCategory.labels)
 
 
 @dataclass
@@ -323,13 +362,15 @@ def suggest_resources(
 ) -> list[Suggestion]:
     """The best `limit` currently valid resources for `need` that it does not link yet.
 
-    A resource qualifies by the same category or by at least one shared term. Ranked by the
-    same category first, then by score (similarity, plus POLICY_PACKAGE_BOOST for the policy
-    package), then by title. One query; the scoring is in Python over the candidates' text.
+    A resource qualifies by the same category or by at least one whole word shared with the
+    need (the reason names it). Ranked by the same category first, then by score (similarity,
+    plus POLICY_PACKAGE_BOOST for the policy package), then by title. One query; the scoring is
+    in Python over the candidates' text.
     """
     today = today or timezone.localdate()
     text = need_text(need)
     terms = text_terms(text)
+    known = LEXICON | _category_words()
     candidates = (
         DepartmentResource.objects.filter(current_q(today))
         .exclude(
@@ -343,8 +384,12 @@ def suggest_resources(
         other_text = resource_text(resource)
         other_terms = text_terms(other_text)
         same_category = resource.category == need.category
-        common = terms & other_terms
-        if not (same_category or common):
+        words = []
+        if terms & other_terms:
+            # The resource's own tags and title pieces are words too (人才公寓, 标准地).
+            vocabulary = known | words_of([resource.title, resource.tags])
+            words = shared_words(text, other_text, vocabulary)
+        if not (same_category or words):
             continue
         similarity = dice(terms, other_terms)
         score = similarity + (POLICY_PACKAGE_BOOST if resource.is_policy_package else 0.0)
@@ -353,7 +398,7 @@ def suggest_resources(
             same_category=same_category,
             similarity=similarity,
             score=score,
-            words=shared_words(text, other_terms, other_text) if common else [],
+            words=words,
         )
         ranked.append(suggestion)
         if len(ranked) > 4 * limit:

@@ -20,7 +20,12 @@ from liaisons.models import (
     NeedEscalation,
     NeedStatus,
 )
-from liaisons.selectors import escalations_addressed, needs_visible_to
+from liaisons.selectors import (
+    escalations_addressed,
+    liaison_queue,
+    needs_visible_to,
+    queue_summary,
+)
 from liaisons.views.deadlines import DEADLINE_LABELS, Deadline, amber_horizon, overdue_q
 
 register = template.Library()
@@ -232,32 +237,15 @@ def needs_home_summary(context) -> dict:
             closed=Count("pk", filter=Q(status=NeedStatus.CLOSED)),
         )
     if profile.liaison is not None:
-        horizon = amber_horizon(now)
-        mine = visible.filter(liaison=profile.liaison, status__in=NEED_OPEN_STATUSES)
-        summary["liaison"] = mine.aggregate(
-            open=Count("pk"),
-            to_sign=Count(
-                "pk",
-                filter=Q(
-                    status__in=[NeedStatus.DISPATCHED, NeedStatus.REOPENED], signed_at__isnull=True
-                ),
-            ),
-            overdue=Count("pk", filter=overdue_q(now)),
-            soon=Count(
-                "pk",
-                filter=~overdue_q(now)
-                & ~Q(status=NeedStatus.WAITING_ENTERPRISE)
-                & (
-                    Q(
-                        status__in=[NeedStatus.DISPATCHED, NeedStatus.REOPENED],
-                        signed_at__isnull=True,
-                        sign_due__lte=horizon,
-                    )
-                    | Q(resolve_due__lte=horizon)
-                    | Q(status=NeedStatus.LONG_TERM, milestone_due__lte=horizon)
-                ),
-            ),
-        )
+        # The counts of the liaison's queue page, by the same query (`queue_summary`): the
+        # home page and 我的待办 never disagree on what is overdue or due soon.
+        counts = queue_summary(liaison_queue(profile.liaison), now=now, horizon=amber_horizon(now))
+        summary["liaison"] = {
+            "open": counts["total"],
+            "to_sign": counts["to_sign"],
+            "overdue": counts["overdue"],
+            "soon": counts["soon"],
+        }
     if profile.is_park_staff:
         summary["staff"] = visible.aggregate(
             submitted=Count("pk", filter=Q(status=NeedStatus.SUBMITTED)),

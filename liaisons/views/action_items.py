@@ -21,6 +21,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
     When,
 )
 from django.http import Http404, HttpRequest, HttpResponse
@@ -98,11 +99,19 @@ def _require(allowed: bool) -> None:
 # --- The list and its export -----------------------------------------------------------------
 
 
-def _latest_percent() -> Subquery:
-    return Subquery(
+def _progress_percent() -> Case:
+    """How far an item has come: 100 when it is done (its last report may say 40 % from weeks
+    before), otherwise the percentage of its latest report that gave one (a cancelled item keeps
+    the progress it had reached)."""
+    latest = Subquery(
         ActionItemProgress.objects.filter(action_item=OuterRef("pk"), percent__isnull=False)
         .order_by("-created_at", "-pk")
         .values("percent")[:1],
+        output_field=IntegerField(),
+    )
+    return Case(
+        When(status=ActionItemStatus.DONE, then=Value(100)),
+        default=latest,
         output_field=IntegerField(),
     )
 
@@ -143,7 +152,7 @@ def filtered_items(request: HttpRequest, filters: ActionItemFilterForm) -> Query
             default=0,
             output_field=IntegerField(),
         ),
-        latest_percent=_latest_percent(),
+        progress_percent=_progress_percent(),
     ).order_by("is_closed", F("due_date").asc(nulls_last=True), "-pk")
 
 
@@ -204,7 +213,7 @@ def _export_rows(items: QuerySet[ActionItem], today: date):
             "、".join(lead),
             "、".join(partners),
             item.origin_need.number if item.origin_need_id else "",
-            item.latest_percent,
+            item.progress_percent,
             item.outcome,
             item.outcome_amount,
             timezone.localtime(item.created_at),
@@ -233,7 +242,7 @@ def project_export(request: HttpRequest) -> HttpResponse:
         _("Lead enterprise"),
         _("Partner enterprises"),
         _("Origin need"),
-        _("Latest progress (%)"),
+        _("Progress (%)"),
         _("Outcome"),
         _("Outcome amount (100 million yuan)"),
         _("Created at"),
@@ -312,6 +321,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         list(need.resources.select_related("department").order_by("title")) if need_visible else []
     )
     is_open = item.status in services.OPEN_STATUSES
+    milestones = list(item.milestones.order_by("due_on", "pk"))
     context = {
         "item": item,
         "access": access,
@@ -323,7 +333,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("role", "enterprise__name")
         ),
         "chains": list(item.chains.order_by("order", "code")),
-        "milestones": list(item.milestones.order_by("due_on", "pk")),
+        "milestones": milestones,
+        "open_milestones": sum(1 for milestone in milestones if milestone.done_at is None),
         "progress": list(
             item.progress_reports.select_related("author").order_by("-created_at", "-pk")
         ),
@@ -492,6 +503,7 @@ def project_status(request: HttpRequest, pk: int) -> HttpResponse:
             outcome=data["outcome"],
             outcome_amount=data["outcome_amount"],
             expected_status=data["expected"],
+            close_milestones=data["close_milestones"],
         )
     except ActionItemError as caught:
         error = caught

@@ -4,6 +4,10 @@ Amber follows DESIGN §4: within one working day of the due time, or 80 % of the
 The first is computed here against one working-day horizon per page (one calendar query, however
 many rows); the second is the escalation sweep's verdict on the resolve deadline, kept on the need
 (`escalation_level`, reset whenever the deadline is renewed), so the marks cost no query per row.
+
+`deadline_of` is the definition of overdue and due soon. The counts of a list (the queue's badges,
+the liaison's home panel) are `selectors.queue_summary`, the same rule in SQL over the same
+running clock; tests hold the two equal at moments across the working week and the holidays.
 """
 
 from __future__ import annotations
@@ -56,9 +60,11 @@ class Deadline:
 
 
 def amber_horizon(now: datetime, *, calendar: workcalendar.Calendar | None = None) -> datetime:
-    """Anything due before this moment is due within one working day (`calendar`: the
-    overrides, when the page has read them)."""
-    return workcalendar.add_working_hours(now, workcalendar.HOURS_PER_DAY, calendar=calendar).at
+    """Anything due before this moment is due within one working day: at most one working day
+    of working time remains until it, as the escalation ladder's amber rung counts it
+    (`workcalendar.working_time_before`). After 17:30 that reaches through the next working
+    day's end to the morning after (`calendar`: the overrides, when the page has read them)."""
+    return workcalendar.first_moment_beyond(now, workcalendar.HOURS_PER_DAY, calendar=calendar).at
 
 
 def running_clock(need: Need) -> tuple[str, datetime] | None:
@@ -99,7 +105,7 @@ def deadline_of(need: Need, *, now: datetime, horizon: datetime) -> Deadline | N
         state = PAUSED  # the clock stands still while the firm owes information
     elif due < now:
         state = OVERDUE
-    elif due <= horizon or (kind == "resolve" and need.escalation_level >= EscalationLevel.AMBER):
+    elif due < horizon or (kind == "resolve" and need.escalation_level >= EscalationLevel.AMBER):
         state = SOON
     else:
         state = ON_TIME

@@ -13,7 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance.admin_site import PortalAdminSite
-from alliance.models import CalendarDay, Notification, User, WeeklyReport, WorkerHeartbeat
+from alliance.models import (
+    CalendarDay,
+    CalendarYear,
+    Notification,
+    User,
+    WeeklyReport,
+    WorkerHeartbeat,
+)
 from alliance.permissions import PORTAL_APPS
 from chains.models import ChainIndicator, IndustryChain
 from enterprises.models import (
@@ -50,6 +57,7 @@ EXPECTED_ADMIN_MODELS = {
     User,
     WorkerHeartbeat,
     CalendarDay,
+    CalendarYear,
     Notification,
     WeeklyReport,
     IndustryChain,
@@ -102,6 +110,16 @@ def _calendar_days(n: int) -> list[CalendarDay]:
     ]
 
 
+def _calendar_years(n: int) -> list[CalendarYear]:
+    start = 2027 + CalendarYear.objects.count()
+    return [
+        CalendarYear.objects.create(
+            year=start + i, completed_at=timezone.now(), completed_by=factories.StaffFactory()
+        )
+        for i in range(n)
+    ]
+
+
 def _notifications(n: int) -> list[Notification]:
     return [
         Notification.objects.create(
@@ -132,6 +150,8 @@ ADMIN_CASES = {
     WorkerHeartbeat: AdminCase(build=_heartbeats, changelist_queries=BASE_QUERIES, add=False),
     # + the date hierarchy's years
     CalendarDay: AdminCase(build=_calendar_days, changelist_queries=BASE_QUERIES + 2),
+    # marked from the schedule form, never added here; the rows joined with who marked them
+    CalendarYear: AdminCase(build=_calendar_years, changelist_queries=BASE_QUERIES, add=False),
     # + the rows with recipient (no full count); the kind filter's values (no date hierarchy)
     Notification: AdminCase(
         build=_notifications, changelist_queries=ESTIMATED_COUNT + 2, add=False

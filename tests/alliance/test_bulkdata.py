@@ -44,6 +44,7 @@ from liaisons.models import (
 from liaisons.services import deadlines
 from liaisons.services.escalations import sweep_need_deadlines
 from liaisons.services.numbering import need_number_next
+from liaisons.services.recount import need_deadlines_recount
 
 User = get_user_model()
 SCALE = 0.01
@@ -215,6 +216,10 @@ def test_deadlines_are_those_of_the_working_calendar(generated):
         start = need.dispatched_at
         assert need.resolve_due == workcalendar.add_working_hours(start, limit.resolve_hours).at
         assert need.sign_due == workcalendar.add_working_hours(start, limit.sign_hours).at
+    # Each running need keeps the basis its deadlines are counted from, as the workflow does:
+    # counting them again on the same calendar moves nothing.
+    assert need_deadlines_recount(now=BASE_MOMENT) == 0
+    assert not NeedEvent.objects.filter(action=A.RECOUNT).exists()
 
 
 @pytest.mark.django_db

@@ -5,16 +5,18 @@ from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models import Count, Q
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -639,3 +641,131 @@ def test_a_need_submitted_after_the_demo_gets_a_fresh_number(debug):
         submit=True,
     )
     assert Need.objects.filter(number=need.number).count() == 1
+
+
+# --- the README's loop with the printed logins --------------------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+# A Tuesday morning in a normal working week: the loop's deadlines count from here.
+LOOP_MOMENT = datetime(2026, 12, 8, 9, 30, tzinfo=SHANGHAI)
+
+
+def readme_logins() -> dict[str, tuple[str, str]]:
+    """The README's table of demo logins: username → (role, person as written)."""
+    text = README.read_text(encoding="utf-8").split("### Demo logins", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| ([^|]+?) \| `([a-z]+)` \| ([^|]+?) \|$", text, flags=re.M)
+    return {username: (role, person) for role, username, person in rows}
+
+
+def signed_in(username: str, password: str) -> Client:
+    # Through the login form, as a newcomer does (axes checks every attempt on the way).
+    client = Client()
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse("login"), {"username": username, "password": password})
+    assert response.status_code == 302, f"{username} could not sign in"
+    return client
+
+
+def post_action(client: Client, need: Need, action: str, data: dict) -> None:
+    response = client.post(reverse(f"liaisons:need-{action}", args=[need.pk]), data)
+    assert response.status_code == 302, action
+    page = client.get(response["Location"])
+    problems = [str(m) for m in page.context["messages"] if m.level_tag == "error"]
+    assert not problems, f"{action}: {problems}"
+
+
+@pytest.mark.django_db
+def test_the_readme_names_the_people_the_demo_loads(debug):
+    run_command()
+    logins = readme_logins()
+    assert set(logins) == set(LOGINS)
+    for username, (_role, person) in logins.items():
+        assert person.split(",")[0] == User.objects.get(username=username).full_name, username
+    # The secretary's firm and post, as the data has them (the article: 党总支副书记).
+    role, person = logins["secretary"]
+    contact = EnterpriseContact.objects.select_related("enterprise").get(user__username="secretary")
+    assert contact.enterprise.short_name in role
+    with translation.override("zh-hans"):
+        assert str(contact.get_title_display()) in person
+
+
+@pytest.mark.django_db
+def test_the_need_loop_flows_with_the_printed_logins(debug):
+    """submit → accept → dispatch → sign → reply → rate, each by the login the README names,
+    through the pages and with the choices the pages pre-select."""
+    with time_machine.travel(LOOP_MOMENT, tick=True):
+        out, _err = run_command()
+        password = {username: printed_password(out, username) for username in LOGINS}
+        secretary = signed_in("secretary", password["secretary"])
+        staff = signed_in("staff", password["staff"])
+        liaison = signed_in("liaison", password["liaison"])
+
+        response = secretary.post(
+            reverse("liaisons:need-create"),
+            {
+                "category": NeedCategory.FINANCING,
+                "urgency": "yellow",
+                "title": "设备更新贷款贴息咨询",
+                "description": "计划更新两条结构件焊接线，希望了解设备更新贷款贴息政策。",
+                "contact_name": "",
+                "contact_phone": "",
+                "action": "submit",
+            },
+        )
+        assert response.status_code == 302
+        need = Need.objects.get(title="设备更新贷款贴息咨询")
+        assert need.enterprise.name == "柳工常州机械有限公司"
+        assert need.status == NeedStatus.SUBMITTED
+
+        post_action(staff, need, "accept", {"category": need.category, "urgency": need.urgency})
+        # The dispatch form suggests the firm's primary liaison: the `liaison` login.
+        page = staff.get(reverse("liaisons:need-detail", args=[need.pk]))
+        dispatch = next(
+            form for spec, form in page.context["action_forms"] if spec.name == "dispatch"
+        )
+        suggested = Liaison.objects.get(pk=dispatch.fields["liaison"].initial)
+        assert suggested.user.username == "liaison"
+        post_action(staff, need, "dispatch", {"liaison": suggested.pk, "note": ""})
+
+        queue = liaison.get(reverse("liaisons:need-queue")).content.decode()
+        assert need.number in queue
+        post_action(liaison, need, "sign", {})
+        post_action(
+            liaison, need, "reply", {"resolution": "已对接园区合作银行，贴息申报材料清单已发企业。"}
+        )
+        post_action(
+            secretary, need, "rate", {"satisfaction": Satisfaction.SATISFIED, "comment": ""}
+        )
+
+    need.refresh_from_db()
+    assert need.status == NeedStatus.CLOSED
+    assert need.satisfaction == Satisfaction.SATISFIED
+    assert [
+        (event.action, event.actor.username)
+        for event in need.events.select_related("actor").order_by("created_at", "pk")
+    ] == [
+        (NeedEventAction.SUBMIT, "secretary"),
+        (NeedEventAction.ACCEPT, "staff"),
+        (NeedEventAction.DISPATCH, "staff"),
+        (NeedEventAction.SIGN, "liaison"),
+        (NeedEventAction.REPLY, "liaison"),
+        (NeedEventAction.RATE, "secretary"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_database_loaded_before_the_liaisons_changed_gets_them_as_they_are(debug):
+    """`make run` loads the demo into the database an earlier version filled, where 马骏 was
+    柳工常州机械's primary liaison: loading again hands the firm to the `liaison` login."""
+    run_command()
+    firm = Enterprise.objects.get(name="柳工常州机械有限公司")
+    LiaisonAssignment.objects.filter(enterprise=firm, liaison__user__username="liaison").delete()
+    LiaisonAssignment.objects.filter(enterprise=firm, liaison__user__username="majun").update(
+        is_primary=True
+    )
+    run_command()
+    active = LiaisonAssignment.objects.filter(enterprise=firm, until__isnull=True)
+    assert dict(active.values_list("liaison__user__username", "is_primary")) == {
+        "liaison": True,
+        "majun": False,
+    }

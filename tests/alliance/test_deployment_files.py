@@ -85,3 +85,10 @@ def test_dev_procfile_runs_web_worker_and_beat():
         if line
     }
     assert processes == {"web", "worker", "beat"}
+
+
+def test_the_image_has_pg_dump_of_the_servers_major_version(compose):
+    # manage.py backup runs pg_dump inside the web image; an older pg_dump refuses a newer server.
+    major = compose["services"]["db"]["image"].split(":")[1].split(".")[0]
+    dockerfile = (BASE_DIR / "Dockerfile").read_text()
+    assert f"postgresql-client-{major}" in dockerfile

@@ -505,6 +505,17 @@ def test_bell_without_unread_has_no_badge(client, alice):
     assert "Notifications, none unread" in html
 
 
+def test_unread_notifications_are_badged_unread_in_chinese(client, alice):
+    # The badge's "New" has its own message context: the roster import's preview uses the
+    # same English word for a row that adds an enterprise (新增).
+    many(alice, 1)
+    many(alice, 1, read_at=timezone.now())
+    client.force_login(alice)
+    html = client.get(LIST).content.decode()
+    badges = re.findall(r'<span class="badge text-bg-warning me-1">([^<]*)</span>', html)
+    assert badges == ["未读"]
+
+
 def test_bell_caps_the_number(client, alice):
     many(alice, 120)
     client.force_login(alice)

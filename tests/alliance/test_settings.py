@@ -22,6 +22,8 @@ OUR_VARIABLES = (
     "DJANGO_STATIC_MANIFEST",
     "DJANGO_SECURE_SSL_REDIRECT",
     "AXES_FAILURE_LIMIT",
+    "WEB_PORT",
+    "DJANGO_PORTAL_BASE_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for Playwright in tests; never in deployment
 )
 PROBE = (
@@ -29,7 +31,8 @@ PROBE = (
     "print(json.dumps({k: str(getattr(s, k)) for k in ("
     "'DEBUG', 'LANGUAGE_CODE', 'TIME_ZONE', 'USE_TZ', 'CELERY_BROKER_URL', 'EMAIL_BACKEND',"
     "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'SECURE_SSL_REDIRECT',"
-    "'ALLOWED_HOSTS', 'EMAIL_FILE_PATH', 'LANGUAGES', 'CELERY_BROKER_TRANSPORT_OPTIONS')} | "
+    "'ALLOWED_HOSTS', 'EMAIL_FILE_PATH', 'LANGUAGES', 'CELERY_BROKER_TRANSPORT_OPTIONS',"
+    "'PORTAL_BASE_URL')} | "
     "{'DB_ENGINE': s.DATABASES['default']['ENGINE'],"
     " 'DB_NAME': str(s.DATABASES['default']['NAME']),"
     " 'DB_OPTIONS': s.DATABASES['default'].get('OPTIONS', {}),"
@@ -64,7 +67,7 @@ def test_embedded_defaults(tmp_path):
     assert values["DB_NAME"] == str(tmp_path / "db.sqlite3")
     assert values["CELERY_BROKER_URL"] == "filesystem://"
     assert str(tmp_path / "celery" / "queue") in values["CELERY_BROKER_TRANSPORT_OPTIONS"]
-    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    assert values["EMAIL_BACKEND"] == "alliance.mail.ConsoleEmailBackend"
     assert values["LANGUAGE_CODE"] == "zh-hans"
     assert "'en'" in values["LANGUAGES"]
     assert values["TIME_ZONE"] == "Asia/Shanghai"
@@ -101,6 +104,17 @@ def test_service_urls_are_read():
     assert "visibility_timeout" in values["CELERY_BROKER_TRANSPORT_OPTIONS"]
     assert values["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
     assert values["EMAIL_FILE_PATH"] == "/var/mail/portal"
+
+
+def test_the_portal_address_follows_the_web_port_unless_set():
+    # `make run WEB_PORT=8101` exports the port to the web server, the worker and beat alike:
+    # e-mails, .ics files, calendar feeds and the door QR code must all point at 8101.
+    assert loaded(DJANGO_DEBUG="1")["PORTAL_BASE_URL"] == "http://127.0.0.1:8000"
+    assert loaded(DJANGO_DEBUG="1", WEB_PORT="8101")["PORTAL_BASE_URL"] == "http://127.0.0.1:8101"
+    explicit = loaded(
+        DJANGO_DEBUG="1", WEB_PORT="8101", DJANGO_PORTAL_BASE_URL="https://portal.example.cn/"
+    )
+    assert explicit["PORTAL_BASE_URL"] == "https://portal.example.cn"
 
 
 def test_a_database_url_can_choose_its_own_session_options():
@@ -143,6 +157,21 @@ def test_postgresql_sessions_run_without_parallel_workers_or_jit_and_price_rando
             "DJANGO_SECURE_HSTS_SECONDS",
         ),
         ({"DJANGO_DEBUG": "1", "AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT"),
+        ({"DJANGO_DEBUG": "1", "WEB_PORT": "eighty"}, "WEB_PORT"),
+        ({"DJANGO_DEBUG": "1", "WEB_PORT": "0"}, "WEB_PORT"),
+        ({"DJANGO_DEBUG": "1", "WEB_PORT": "65536"}, "WEB_PORT"),
+        (
+            {"DJANGO_DEBUG": "1", "DJANGO_PORTAL_BASE_URL": "portal.example.cn"},
+            "DJANGO_PORTAL_BASE_URL",
+        ),
+        (
+            {"DJANGO_DEBUG": "1", "DJANGO_PORTAL_BASE_URL": "ftp://portal.example.cn"},
+            "DJANGO_PORTAL_BASE_URL",
+        ),
+        (
+            {"DJANGO_DEBUG": "1", "DJANGO_PORTAL_BASE_URL": "https://portal.example.cn/?a=1"},
+            "DJANGO_PORTAL_BASE_URL",
+        ),
     ],
 )
 def test_malformed_values_stop_start_up_naming_the_variable(variables, named):

@@ -5,13 +5,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alliance.models import CalendarDay
+from alliance.models import CalendarDay, CalendarYear
 from alliance.workcalendar import (
     HOURS_PER_DAY,
     Calendar,
     WorkingTime,
     add_working_days,
     add_working_hours,
+    first_moment_beyond,
     is_workday,
     next_workday_start,
     unknown_years_ahead,
@@ -29,10 +30,13 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def enter_2027_new_year() -> None:
-    """What staff type into the admin once the State Council publishes 2027's schedule."""
+def enter_2027_new_year(*, complete: bool = True) -> None:
+    """What staff enter once the State Council publishes 2027's schedule (its first holiday
+    stands for the whole notice here), marking the year complete unless told otherwise."""
     for day in (1, 2, 3):
         CalendarDay.objects.create(date=date(2027, 1, day), is_workday=False, name="元旦")
+    if complete:
+        CalendarYear.objects.create(year=2027, completed_at=at(2026, 11, 20, 10))
 
 
 # --- 2026 National Day: Oct 1–7 off; Sun Sep 20 and Sat Oct 10 are make-up working days. ---
@@ -226,6 +230,37 @@ def test_working_time_before(end, hours, expected):
     assert working_time_before(end, hours) == expected
 
 
+def test_first_moment_beyond_is_the_mirror_of_working_time_before():
+    """Everything before it lies within the hours from the start, nothing from it on: the
+    horizon of "due within one working day" and the ladder's amber rung agree."""
+    checked = 0
+    for start in STARTS[::3]:
+        calendar = Calendar(start.year - 1)
+        for hours in HOURS:
+            beyond = first_moment_beyond(start, hours, calendar=calendar).at
+            last_within = beyond - timedelta(microseconds=1)
+            within = working_hours_between(start, last_within, calendar=calendar)
+            assert within <= hours, (start, hours, beyond)
+            assert working_hours_between(start, beyond, calendar=calendar) > hours, (start, hours)
+            assert working_time_before(last_within, hours, calendar=calendar) <= start
+            checked += 1
+    assert checked > 1_500
+
+
+@pytest.mark.parametrize(
+    "start, hours, expected",
+    [
+        (at(2026, 12, 8, 10), 8, at(2026, 12, 9, 10)),  # inside working hours: a day later
+        (at(2026, 12, 7, 17, 51), 8, at(2026, 12, 9, 8, 30)),  # after hours: through the night
+        (at(2026, 12, 9, 12, 20), 3.5, at(2026, 12, 9, 16, 30)),  # lunch counts from 13:00
+        (at(2026, 12, 11, 22, 30), 8, at(2026, 12, 15, 8, 30)),  # Friday night: Tuesday's start
+        (at(2026, 9, 30, 16), 8, at(2026, 10, 8, 16)),  # over National Day
+    ],
+)
+def test_first_moment_beyond(start, hours, expected):
+    assert first_moment_beyond(start, hours).at == expected + timedelta(microseconds=1)
+
+
 def test_working_time_before_reads_one_calendar_and_refuses_one_too_short(
     django_assert_num_queries,
 ):
@@ -345,6 +380,32 @@ def test_a_staff_working_day_overrides_a_package_rest_day():
     CalendarDay.objects.create(date=date(2026, 10, 7), is_workday=True, name="值班")
     assert is_workday(date(2026, 10, 7)) is True
     assert add_working_days(at(2026, 9, 30, 10), 1).at == at(2026, 10, 7, 10)
+
+
+def test_days_entered_count_but_the_year_stays_a_guess_until_marked_complete():
+    enter_2027_new_year(complete=False)
+    assert year_is_known(2027) is False
+    assert is_workday(date(2027, 1, 1)) is False
+    # The holiday entered is counted; the rest of 2027 is still Monday–Friday, so estimated.
+    assert add_working_days(at(2026, 12, 31, 10), 1) == WorkingTime(
+        at=at(2027, 1, 4, 10), estimated=True
+    )
+    assert unknown_years_ahead(date(2026, 11, 26)) == [2027]
+    assert unknown_years_ahead(date(2026, 11, 26), calendar=Calendar(2026)) == [2027]
+    CalendarYear.objects.create(year=2027, completed_at=at(2026, 11, 20, 10))
+    assert year_is_known(2027) is True
+    assert add_working_days(at(2026, 12, 31, 10), 1).estimated is False
+    assert unknown_years_ahead(date(2026, 11, 26)) == []
+
+
+def test_a_complete_year_is_known_even_before_a_single_day_is_entered():
+    # A year without a single holiday to enter is unusual, but marking it is what counts.
+    CalendarYear.objects.create(year=2027, completed_at=at(2026, 11, 20, 10))
+    assert add_working_days(at(2026, 12, 31, 10), 1) == WorkingTime(
+        at=at(2027, 1, 1, 10), estimated=False
+    )
+    # A calendar read for earlier years only does not see the mark.
+    assert Calendar(2026, 2026).is_known(2027) is False
 
 
 def test_staff_entering_2027_make_the_year_known():

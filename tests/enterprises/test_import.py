@@ -9,10 +9,15 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from gettext import GNUTranslations
 from html import unescape
+from pathlib import Path
+from urllib.parse import quote
 
+import import_export
 import openpyxl
 import pytest
+from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,9 +28,13 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from enterprises.housekeeping import IMPORT_PREVIEW_FOLDER
-from enterprises.models import Enterprise, SrdiLevel
+from enterprises.models import ChainMembership, Enterprise, SrdiLevel
 from enterprises.resources import (
+    CHAIN,
     COLUMNS,
+    CREDIT_CODE,
+    EMPLOYEES,
+    NAME,
     ChainWidget,
     CreditCodeWidget,
     EmployeesWidget,
@@ -40,6 +49,7 @@ from tests.factories import make_credit_code
 IMPORT_URL = reverse("admin:enterprises_enterprise_import")
 CONFIRM_URL = reverse("admin:enterprises_enterprise_process_import")
 EXPORT_URL = reverse("admin:enterprises_enterprise_export")
+TEMPLATE_URL = reverse("admin:enterprises_enterprise_import_template")
 
 HENGLI = make_credit_code(1)
 LIUGONG = make_credit_code(2)
@@ -102,6 +112,11 @@ def problems(response) -> dict[str, list[str]]:
     ):
         found[number] = [unescape(m) for m in re.findall(r"<li>(.*?)</li>", messages, flags=re.S)]
     return found
+
+
+def catalogue(path: Path) -> dict[str, str]:
+    with path.open("rb") as file:
+        return GNUTranslations(file)._catalog
 
 
 def form_errors(response) -> list[str]:
@@ -181,6 +196,29 @@ def test_preview_saves_nothing_then_confirm_creates_the_enterprises(
     assert LogEntry.objects.filter(user=staff_user, action_flag=ADDITION).count() == 3
 
 
+def test_the_preview_labels_each_row_with_what_the_import_will_do(staff_client, chains):
+    factories.EnterpriseFactory(name="江苏恒立液压有限公司", credit_code=HENGLI)
+    preview = upload(staff_client, workbook(GOOD_ROWS[:2]))  # in Chinese, the default
+    labels = re.findall(
+        r'<td class="import-type">\s*(.*?)\s*</td>', preview.content.decode(), flags=re.S
+    )
+    assert labels == ["更新", "新增"]
+
+
+def test_the_portals_catalogue_does_not_translate_the_import_pages_differently():
+    """The portal's catalogue comes first (LOCALE_PATHS): a word it translates for its own
+    pages must not change what django-import-export's pages say. Words the portal uses in
+    another sense carry a message context."""
+    ours = catalogue(Path(settings.LOCALE_PATHS[0]) / "zh_Hans/LC_MESSAGES/django.mo")
+    theirs = catalogue(Path(import_export.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.mo")
+    clashes = {
+        msgid: (text, ours[msgid])
+        for msgid, text in theirs.items()
+        if msgid and text and msgid in ours and ours[msgid] != text
+    }
+    assert clashes == {}
+
+
 def test_a_known_credit_code_updates_that_enterprise(staff_client, chains):
     existing = factories.EnterpriseFactory(
         name="江苏恒立液压有限公司", credit_code=HENGLI, address="旧地址", employees=10
@@ -225,6 +263,79 @@ def test_unchanged_rows_are_skipped(staff_client, chains):
     confirm(staff_client, preview)
     assert Enterprise.objects.count() == 3
     assert sum(e.history.count() for e in Enterprise.objects.all()) == history
+
+
+# --- the primary chain makes a member -----------------------------------------------------------
+
+
+def memberships() -> dict[tuple[str, str], str]:
+    """(enterprise, chain code) → role of every chain membership."""
+    rows = ChainMembership.objects.values_list("enterprise__name", "chain__code", "role")
+    return {(name, code): role for name, code, role in rows}
+
+
+def test_an_imported_enterprise_joins_its_primary_chain_as_a_member(staff_client, chains):
+    preview = upload(staff_client, workbook(GOOD_ROWS))
+    assert preview.context["result"].memberships_added == 3
+    assert "3家企业将以成员企业身份加入其主产业链。" in preview.content.decode()
+    assert not ChainMembership.objects.exists()  # the preview saves nothing
+
+    confirm(staff_client, preview)
+    member = ChainMembership.Role.MEMBER
+    assert memberships() == {
+        ("江苏恒立液压股份有限公司", "machinery"): member,
+        ("柳工常州机械有限公司", "machinery"): member,
+        ("今创集团股份有限公司", "nev"): member,
+    }
+    # So the firms count where the chains' figures are made.
+    machinery = chains["machinery"]
+    assert set(machinery.enterprises.values_list("name", flat=True)) == {
+        "江苏恒立液压股份有限公司",
+        "柳工常州机械有限公司",
+    }
+
+
+def test_a_role_the_enterprise_has_is_kept_and_other_chains_stay(staff_client, chains):
+    leader = factories.EnterpriseFactory(
+        name="柳工常州机械有限公司", credit_code=LIUGONG, primary_chain=chains["machinery"]
+    )
+    factories.ChainMembershipFactory(
+        enterprise=leader, chain=chains["machinery"], role=ChainMembership.Role.LEADER
+    )
+    moving = factories.EnterpriseFactory(
+        name="今创集团股份有限公司", credit_code=JINCHUANG, primary_chain=chains["machinery"]
+    )
+    factories.ChainMembershipFactory(
+        enterprise=moving, chain=chains["machinery"], role=ChainMembership.Role.CORE_SUPPLIER
+    )
+    rows = [
+        row("柳工常州机械有限公司", LIUGONG, 主产业链="工程机械", 员工人数=1300),
+        row("今创集团股份有限公司", JINCHUANG, 主产业链="新能源汽车"),
+    ]
+    preview = upload(staff_client, workbook(rows, headers=[NAME, CREDIT_CODE, CHAIN, EMPLOYEES]))
+    assert preview.context["result"].memberships_added == 1
+    confirm(staff_client, preview)
+    assert memberships() == {
+        ("柳工常州机械有限公司", "machinery"): ChainMembership.Role.LEADER,  # not downgraded
+        ("今创集团股份有限公司", "machinery"): ChainMembership.Role.CORE_SUPPLIER,
+        ("今创集团股份有限公司", "nev"): ChainMembership.Role.MEMBER,
+    }
+
+
+def test_an_unchanged_row_still_adds_the_missing_membership(staff_client, chains):
+    """Firms imported before the import made members get theirs when the roster comes again."""
+    confirm(staff_client, upload(staff_client, workbook(GOOD_ROWS)))
+    ChainMembership.objects.all().delete()
+    preview = upload(staff_client, workbook(GOOD_ROWS))
+    assert preview.context["result"].totals["skip"] == 3
+    confirm(staff_client, preview)
+    assert len(memberships()) == 3
+
+
+def test_rows_without_a_primary_chain_make_no_membership(staff_client, chains):
+    confirm(staff_client, upload(staff_client, workbook([row("常州某某科技有限公司", HENGLI)])))
+    assert Enterprise.objects.get().primary_chain is None
+    assert not ChainMembership.objects.exists()
 
 
 def test_blank_rows_are_ignored(staff_client, chains):
@@ -519,6 +630,49 @@ def test_import_page_explains_the_format(staff_client, chains):
     for column in COLUMNS:
         assert column in content
     assert "国家级小巨人" in content
+
+
+# --- the template to fill in --------------------------------------------------------------------
+
+
+def test_the_import_page_links_the_template(staff_client, chains):
+    content = staff_client.get(IMPORT_URL).content.decode()
+    assert f'href="{TEMPLATE_URL}"' in content
+
+
+def test_the_template_has_the_columns_and_an_example_that_imports_cleanly(staff_client, chains):
+    response = staff_client.get(TEMPLATE_URL)
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert (
+        response["Content-Disposition"]
+        == f"attachment; filename*=utf-8''{quote('企业名录导入模板.xlsx')}"
+    )
+    content = b"".join(response.streaming_content)
+    rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    assert rows[0] == COLUMNS
+    assert len(rows) == 2
+    example = dict(zip(COLUMNS, rows[1], strict=True))
+    validate_credit_code(example[CREDIT_CODE])  # a real code's shape, check character included
+    assert example[CHAIN] == "新能源汽车"  # a chain of this portal, by its name
+
+    preview = upload(staff_client, content, name="企业名录导入模板.xlsx")  # a dry run
+    assert preview.context["confirm_form"] is not None
+    assert not problems(preview)
+    assert preview.context["result"].totals["new"] == 1
+    assert Enterprise.objects.count() == 0
+
+
+def test_the_template_is_for_those_who_may_import(client, plain_user, chains):
+    assert client.get(TEMPLATE_URL).status_code == 302  # to the admin's login
+    client.force_login(factories.UserFactory(is_staff=True))  # not in the park staff group
+    assert client.get(TEMPLATE_URL).status_code == 403
+
+
+def test_the_template_is_get_only(staff_client, chains):
+    assert staff_client.post(TEMPLATE_URL).status_code == 405
 
 
 # --- export (the same format, so a roster round-trips) -------------------------------------------

@@ -6,6 +6,7 @@ from unittest import mock
 
 import icalendar
 import pytest
+import segno
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -538,6 +539,32 @@ def test_private_feed_works_without_login_until_revoked(world, salon):
     fresh = CalendarFeed.objects.get(user=world.secretary, revoked_at__isnull=True)
     assert anonymous.get(url("calendar-feed-ics", fresh.token)).status_code == 200
     assert anonymous.get(url("calendar-feed-ics", feed.token)).status_code == 404
+
+
+def test_links_that_leave_the_page_use_the_portal_address_not_the_request_host(
+    world, salon, settings
+):
+    """The .ics, the feed and the door QR code outlive the request: they carry the portal's
+    configured address even when the page was opened under another host name."""
+    settings.PORTAL_BASE_URL = "http://127.0.0.1:8101"
+    check_in = f"http://127.0.0.1:8101{url('event-check-in', salon.pk)}"
+    staff = signed_in(world.staff)
+    with mock.patch("events.views.segno.make", wraps=segno.make) as make_qr:
+        assert staff.get(url("event-qr", salon.pk), HTTP_HOST="localhost").status_code == 200
+    assert make_qr.call_args.args[0] == check_in
+    detail = staff.get(url("event-detail", salon.pk), HTTP_HOST="localhost")
+    assert detail.context["check_in_url"] == check_in
+
+    client = signed_in(world.secretary)
+    ics = client.get(url("event-ics", salon.pk), HTTP_HOST="localhost")
+    vevent = icalendar.Calendar.from_ical(ics.content).walk("VEVENT")[0]
+    assert str(vevent["URL"]) == f"http://127.0.0.1:8101{url('event-detail', salon.pk)}"
+    client.post(url("calendar-feed-create"))
+    feed = CalendarFeed.objects.get(user=world.secretary)
+    page = client.get(url("calendar-feed"), HTTP_HOST="localhost")
+    assert page.context["feed_url"] == (
+        f"http://127.0.0.1:8101{url('calendar-feed-ics', feed.token)}"
+    )
 
 
 def test_feed_refuses_unknown_tokens_and_closed_accounts(world, salon):

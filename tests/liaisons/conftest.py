@@ -255,6 +255,12 @@ def english(client):
     return client
 
 
+def as_user(client, world, role: str):
+    """The client signed in as the world's `role`, reading English."""
+    english(client).force_login(world.users[role])
+    return client
+
+
 def action_payload(name: str, *, liaison_pk: int | None = None, merge_into: str = "") -> dict:
     """Valid form data for each move (URL name), so that an allowed role reaches the service."""
     text = {"note": "已电话联系企业。", "reason": "需要说明的理由。"}

@@ -283,6 +283,53 @@ def test_done_needs_the_outcome_and_a_sane_amount(world):
     assert kinds_sent("action_item_status") == {"l1", "s1"}
 
 
+def test_done_is_refused_while_a_milestone_is_open(world):
+    item = make_item(world, status=S.IN_PROGRESS)
+    owner = world.users["L1"]
+    ActionItemMilestone.objects.create(
+        action_item=item, due_on=date(2026, 5, 1), text="样件试制", done_at=NOW
+    )
+    first = ActionItemMilestone.objects.create(
+        action_item=item, due_on=date(2026, 6, 1), text="供应商审核"
+    )
+    ActionItemMilestone.objects.create(action_item=item, due_on=date(2026, 7, 1), text="批量供货")
+    with pytest.raises(ActionItemError) as refused:
+        services.action_item_move(item=item, actor=owner, to_status=S.DONE, outcome="签约")
+    message = str(refused.value)
+    assert message.startswith("2 milestones are still open (“供应商审核”、“批量供货”)")
+    assert "Mark the open milestones done too" in message
+    item.refresh_from_db()
+    assert (item.status, item.outcome) == (S.IN_PROGRESS, "")
+    assert not Notification.objects.filter(kind="action_item_status").exists()
+    # With one left open the sentence speaks of it alone.
+    services.milestone_complete(milestone=first, actor=owner, now=NOW)
+    with pytest.raises(ActionItemError, match=r"^1 milestone is still open \(“批量供货”\)"):
+        services.action_item_move(item=item, actor=owner, to_status=S.DONE, outcome="签约")
+
+
+def test_done_closes_the_open_milestones_when_asked(world):
+    item = make_item(world, status=S.IN_PROGRESS)
+    earlier = NOW - timedelta(days=20)
+    ticked = ActionItemMilestone.objects.create(
+        action_item=item, due_on=date(2026, 5, 1), text="样件试制", done_at=earlier
+    )
+    ActionItemMilestone.objects.create(action_item=item, due_on=date(2026, 7, 1), text="批量供货")
+    done = services.action_item_move(
+        item=item,
+        actor=world.users["L1"],
+        to_status=S.DONE,
+        outcome="签约",
+        close_milestones=True,
+        now=NOW,
+    )
+    assert done.status == S.DONE
+    assert dict(item.milestones.values_list("text", "done_at")) == {
+        "样件试制": earlier,  # a milestone done before keeps its day
+        "批量供货": NOW,
+    }
+    assert ticked.pk in item.milestones.values_list("pk", flat=True)
+
+
 def test_cancelling_needs_a_reason_that_the_history_keeps(world):
     item = make_item(world)
     owner = world.users["L1"]

@@ -39,3 +39,33 @@ def test_demo_trace_both_ways(client):
         reverse("projects:project-detail", args=[decision.action_item_id])
     ).content.decode()
     assert decision.event.title in from_meeting
+
+
+FRAGMENTS = ("业上云", "辅导及", "需对接", "化改造", "业用", "配套企", "业提")
+
+
+@override_settings(DEBUG=True)
+def test_the_demo_suggestions_name_whole_words_only():
+    from liaisons.services.resources import suggest_resources
+
+    with translation.override("en"):
+        call_command("load_demo", stdout=StringIO(), stderr=StringIO())
+    reasons = {}
+    with translation.override("zh-hans"):
+        for need in Need.objects.exclude(status="draft"):
+            for suggestion in suggest_resources(need):
+                reasons[need.number, suggestion.resource.title] = suggestion.reason
+    assert len(reasons) > 50
+    for key, reason in reasons.items():
+        words = reason.split("共同词：", 1)[1].split("；", 1)[0] if "共同词：" in reason else ""
+        assert not set(words.split("、")) & set(FRAGMENTS), (key, reason)
+    assert reasons["XQ-2026-00012", "企业上云"] == (
+        "同属「企业上云」类；共同词：系统上云、企业上云、补贴、生产"
+    )
+    assert reasons["XQ-2026-00013", "专精特新梯度培育申报辅导"] == "共同词：辅导、申报"
+    assert reasons["XQ-2026-00020", "产业链供需对接服务"] == "共同词：对接、配套"
+    assert reasons["XQ-2026-00011", "利链惠链政策包·资金奖补"] == (
+        "共同词：智能、改造；属利链惠链政策包"
+    )
+    # 工业用地 ≠ 企业用工: no longer suggested on the bigram 业用 alone.
+    assert ("XQ-2026-00008", "企业用工专场招聘") not in reasons

@@ -295,13 +295,56 @@ def test_done_with_outcome_and_bad_amounts(client, world, targets):
         assert snapshot() == before
     page = client.post(url, {**base, "outcome": ""}, follow=True).content.decode()
     assert "标记完成前请填写项目成果。" in page
-    client.post(url, {**base, "outcome_amount": "1.2"})
+    client.post(url, {**base, "outcome_amount": "1.2", "close_milestones": "on"})  # M1 is open
     item = ActionItem.objects.get(pk=targets["P1"])
     assert item.status == ActionItemStatus.DONE
     assert str(item.outcome_amount) == "1.20"
     page = client.get(reverse("projects:project-detail", args=[item.pk])).content.decode()
     assert "签订配套合同。" in page
     assert "标记完成" not in page  # a done item offers no more moves
+
+
+def test_done_with_an_open_milestone_asks_to_close_it(client, world, targets):
+    """M1 of P1 is open: the move is refused with the way out, then made with the box ticked."""
+    ActionItem.objects.filter(pk=targets["P1"]).update(status=ActionItemStatus.IN_PROGRESS)
+    client.force_login(world.users["L1"])
+    detail = reverse("projects:project-detail", args=[targets["P1"]])
+    page = client.get(detail).content.decode()
+    assert 'id="done-open-milestones"' in page
+    assert "同时将未完成的节点标记为完成" in page
+    url = reverse("projects:project-status", args=[targets["P1"]])
+    data = {"status": "done", "expected": "in_progress", "outcome": "签订配套合同。"}
+    before = snapshot()
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    milestone = ActionItemMilestone.objects.get(pk=targets["M1"])
+    assert f"还有 1 个节点未完成（“{milestone.text}”）" in response.content.decode()
+    assert snapshot() == before
+    client.post(url, {**data, "close_milestones": "on"})
+    assert ActionItem.objects.get(pk=targets["P1"]).status == ActionItemStatus.DONE
+    milestone.refresh_from_db()
+    assert milestone.done_at is not None
+
+
+def test_a_done_item_reads_100_percent_whatever_its_last_report_said(client, world, targets):
+    ActionItemProgress.objects.create(
+        action_item_id=targets["P1"], author=world.users["L1"], note="样件送检。", percent=40
+    )
+    client.force_login(world.users["staff"])
+    page = client.get(reverse("projects:project-list")).content.decode()
+    assert "已完成 40%" in page  # under way: the last report's figure
+    ActionItem.objects.filter(pk=targets["P1"]).update(status=ActionItemStatus.DONE)
+    page = client.get(reverse("projects:project-list")).content.decode()
+    assert "已完成 100%" in page
+    assert "已完成 40%" not in page
+    book = load_workbook(
+        io.BytesIO(b"".join(client.get(reverse("projects:project-export")).streaming_content))
+    )
+    sheet = book.worksheets[0]
+    headers = [cell.value for cell in sheet[1]]
+    column = headers.index("进度（%）")
+    rows = {row[0]: row[column] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows[targets["P1"]] == 100
 
 
 def test_progress_and_milestone_forms(client, world, targets):

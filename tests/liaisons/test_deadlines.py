@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from alliance import workcalendar
-from alliance.models import CalendarDay
+from alliance.models import CalendarDay, CalendarYear
 from alliance.tasks import send_notification_email
 from liaisons.exceptions import NeedActionError
 from liaisons.models import NeedCategory, NeedStatus, NeedTimeLimit, Urgency
@@ -102,8 +102,13 @@ def test_a_deadline_in_a_year_nobody_published_is_estimated_not_refused():
     )
     assert due.resolve_due.year == 2027
     assert due.estimated is True
-    # Once staff enter 2027's holidays, the year is known and the flag goes.
+    # Once staff enter 2027's holidays and mark the year complete, the flag goes.
     CalendarDay.objects.create(date=at(2027, 1, 1, 0, 0).date(), is_workday=False, name="元旦")
+    partly = deadlines.clock_deadlines(
+        start=at(2026, 12, 28, 9, 0), limit=limit(NeedCategory.FINANCING, Urgency.GREEN)
+    )
+    assert partly.estimated is True
+    CalendarYear.objects.create(year=2027, completed_at=at(2026, 11, 20, 9, 0))
     known = deadlines.clock_deadlines(
         start=at(2026, 12, 28, 9, 0), limit=limit(NeedCategory.FINANCING, Urgency.GREEN)
     )

@@ -25,7 +25,7 @@ from liaisons.rows import need_rows
 from liaisons.selectors import queue_summary, with_running_due
 from liaisons.views import pages
 from liaisons.views.deadlines import amber_horizon, mark_deadlines
-from tests.liaisons.conftest import english, make_need
+from tests.liaisons.conftest import as_user, make_need
 
 HOSTILE_CURSORS = [
     "",
@@ -51,11 +51,6 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def as_user(client, world, role):
-    english(client).force_login(world.users[role])
-    return client
 
 
 # --- Cursors ------------------------------------------------------------------------------------
@@ -416,7 +411,7 @@ def _queue_world(world):
     return len(cases)
 
 
-def test_queue_order_and_badges_in_sql_match_the_deadline_marks(client, world, monkeypatch):
+def test_queue_order_and_badges_in_sql_match_the_deadline_marks(client, world, monkeypatch, moment):
     """The SQL running deadline (selectors.with_running_due) agrees with running_clock."""
     count = _queue_world(world)
     now = timezone.now()

@@ -14,6 +14,7 @@ from liaisons.exceptions import NeedActionError, NeedPermissionError, NeedTransi
 from liaisons.models import DepartmentResource, NeedCategory, NeedEvent, NeedEventAction, NeedStatus
 from liaisons.services import resources as services
 from liaisons.timeline import render_note
+from liaisons.vocabulary import LEXICON
 from tests import factories
 from tests.liaisons.conftest import make_need
 
@@ -56,17 +57,39 @@ def test_dice():
     assert services.dice(set(), {"贷款"}) == 0.0
 
 
-def test_shared_words_join_consecutive_bigrams_back_into_words():
+def test_shared_words_join_consecutive_words_back_into_longer_ones():
     other = "提供贷款担保和融资服务"
-    words = services.shared_words("需要贷款担保，也要融资", services.text_terms(other), other)
+    words = services.shared_words("需要贷款担保，也要融资", other, LEXICON)
     assert words == ["贷款担保", "融资"]
 
 
 def test_shared_words_do_not_invent_a_word_the_other_text_lacks():
-    # 贷款 and 款担 and 担保 are each in the other text, but not "贷款担保" as one word.
+    # 贷款 and 担保 are each in the other text, but not "贷款担保" as one word; 款担 is no word.
     other = "贷款、款担、担保"
-    words = services.shared_words("贷款担保", services.text_terms(other), other)
-    assert words == ["贷款", "款担", "担保"]
+    assert services.shared_words("贷款担保", other, LEXICON) == ["贷款", "担保"]
+
+
+def test_shared_words_are_whole_words_never_bigrams_across_words():
+    """配套企业提供 holds the bigrams 套企 and 业提, which the policy package's text holds too
+    (配套企业, 企业提供): the reason names the words, not the fragments 配套企 and 业提."""
+    other = (
+        "联合合作银行为链上企业提供“科技贷”“人才贷”、供应链金融和贷款贴息，"
+        "链主企业推荐的配套企业优先授信。"
+    )
+    words = services.shared_words("希望为配套企业提供贷款担保", other, LEXICON)
+    assert words == ["配套企业", "贷款"]
+    # A word the other text lacks may hold one it has: 数字化改造 and 智能化改造 share 改造.
+    assert services.shared_words("数字化改造", "智能化改造奖补", LEXICON) == ["改造"]
+
+
+def test_a_resource_of_another_category_sharing_only_fragments_is_not_suggested(world, need):
+    """工业用地 and 企业用工 share the bigram 业用 and nothing a person would call a word."""
+    need.category = NeedCategory.SITES
+    need.title, need.description = "扩产新增工业用地约20亩", "现有厂房不足。"
+    need.save()
+    resource(world.department2, "企业用工专场招聘", NeedCategory.HIRING, tags="招聘、用工")
+    sites = resource(world.department2, "工业用地“标准地”供应", NeedCategory.SITES)
+    assert [s.resource for s in services.suggest_resources(need, today=TODAY)] == [sites]
 
 
 # --- Ranking on crafted data ----------------------------------------------------------------------

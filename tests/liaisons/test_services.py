@@ -38,7 +38,7 @@ from liaisons.models import (
     Satisfaction,
     Urgency,
 )
-from liaisons.services import deadlines, escalations, needs
+from liaisons.services import deadlines, escalations, needs, recount
 from liaisons.timeline import render_note
 from tests import factories
 
@@ -1172,12 +1172,14 @@ KINDS = [
     "need_escalation_amber",
     "need_escalation_urge",
     "need_escalation_supervise",
+    "need_deadline_earlier",
 ]
 
 
 def test_every_kind_sent_has_its_templates():
     sent = set(re.findall(r'kind="(need_[a-z_]+)"', inspect.getsource(needs)))
     sent |= set(escalations.KINDS.values())
+    sent |= set(re.findall(r'kind="(need_[a-z_]+)"', inspect.getsource(recount)))
     assert sent == set(KINDS)
 
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)
-migration = importlib.import_module("liaisons.migrations.0010_needevent_notes_as_codes")
+migration = importlib.import_module("liaisons.migrations.0011_needevent_notes_as_codes")
 
 
 def timeline(client, need, language: str) -> str:
@@ -174,17 +174,24 @@ def test_the_migration_converts_stored_rows_and_going_back_restores_them(world):
     NeedEvent.objects.bulk_create(
         NeedEvent(need=need, action=action, note=text) for action, text in texts.items()
     )
+    # A recount's lines were never text: the migration leaves them as they are, both ways.
+    recounted = [line("deadlines_recounted")]
+    NeedEvent.objects.create(need=need, action=NeedEventAction.RECOUNT, data=recounted)
     migration.forwards(apps, None)
     rows = {e.action: (e.note, e.data) for e in NeedEvent.objects.filter(need=need)}
     assert rows == {
         NeedEventAction.DISPATCH: ("", [{"code": "liaison", "name": "宋飞洋"}]),
         NeedEventAction.RATE: ("办理及时", [{"code": "satisfaction", "value": "basically"}]),
         NeedEventAction.COMMENT: ("电话联系企业。", []),
+        NeedEventAction.RECOUNT: ("", recounted),
     }
     migration.forwards(apps, None)  # twice: nothing moves again
     assert {e.action: (e.note, e.data) for e in NeedEvent.objects.filter(need=need)} == rows
     migration.backwards(apps, None)
-    assert {e.action: e.note for e in NeedEvent.objects.filter(need=need)} == texts
+    assert {e.action: (e.note, e.data) for e in NeedEvent.objects.filter(need=need)} == {
+        **{action: (text, []) for action, text in texts.items()},
+        NeedEventAction.RECOUNT: ("", recounted),
+    }
 
 
 def test_an_action_item_edit_reads_edited_in_english(client, world):

@@ -36,7 +36,7 @@ from liaisons.views.actions import ACTIONS
 from tests import factories
 from tests.liaisons.conftest import (
     action_payload,
-    english,
+    as_user,
     make_need,
     pdf_bytes,
     pdf_upload,
@@ -72,11 +72,6 @@ def messages_of(response) -> list[tuple[int, str]]:
 def post_action(client, name: str, need, data: dict | None = None):
     need.refresh_from_db()
     return client.post(action_url(name, need), {"expected_status": need.status, **(data or {})})
-
-
-def as_user(client, world, role: str):
-    english(client).force_login(world.users[role])
-    return client
 
 
 # --- Secretary --------------------------------------------------------------------------------
@@ -255,7 +250,7 @@ def test_unsatisfied_needs_a_comment_and_reopens(client, world):
 # --- Liaison ----------------------------------------------------------------------------------
 
 
-def test_queue_is_sorted_by_deadline_with_marks(client, world):
+def test_queue_is_sorted_by_deadline_with_marks(client, world, moment):
     now = timezone.now()
     far = make_need(
         enterprise=world.enterprise1,
@@ -633,8 +628,8 @@ def test_unknown_holiday_years_warn_staff_only(client, world, monkeypatch):
     as_user(client, world, "staff")
     for url in (reverse("liaisons:need-inbox"), detail_url(need)):
         html = client.get(url).content.decode()
-        assert "The 2027 holiday schedule has not been entered yet" in html
-        assert reverse("admin:alliance_calendarday_changelist") in html
+        assert "The 2027 holiday schedule has not been entered and marked complete yet" in html
+        assert reverse("admin:alliance_calendarday_schedule") in html
     assert 'id="estimated-warning"' in client.get(detail_url(need)).content.decode()
     html = as_user(client, world, "L1").get(detail_url(need)).content.decode()
     assert 'id="unknown-years-warning"' not in html

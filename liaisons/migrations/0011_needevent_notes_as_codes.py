@@ -168,18 +168,22 @@ def backwards(apps, schema_editor):
     NeedEvent = apps.get_model("liaisons", "NeedEvent")
     changed = []
     for event in NeedEvent.objects.exclude(data=[]).iterator(chunk_size=2000):
-        lines = [_text(stored) for stored in event.data if stored.get("code") in LINES]
+        known = [stored for stored in event.data if stored.get("code") in LINES]
+        if not known:
+            continue
+        lines = [_text(stored) for stored in known]
         # The merge's own line came after the staff's note.
-        if event.action == "merge" and event.data[0].get("code") == "merged_into":
+        if event.action == "merge" and known[0].get("code") == "merged_into":
             event.note = "\n".join(filter(None, [event.note, *lines]))
         else:
             event.note = "\n".join(filter(None, [*lines, event.note]))
-        event.data = []
+        # Lines this migration did not make (a recount's) were never text: they stay data.
+        event.data = [stored for stored in event.data if stored.get("code") not in LINES]
         changed.append(event)
     NeedEvent.objects.bulk_update(changed, ["data", "note"], batch_size=2000)
 
 
 class Migration(migrations.Migration):
-    dependencies = [("liaisons", "0009_needevent_data")]
+    dependencies = [("liaisons", "0010_needevent_data")]
 
     operations = [migrations.RunPython(forwards, backwards)]
