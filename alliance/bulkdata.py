@@ -72,6 +72,7 @@ from liaisons.services.deadlines import SUPERVISE_AFTER_WORKDAYS, amber_hours_le
 from liaisons.services.escalations import escalation_note
 from liaisons.services.numbering import format_need_number
 from liaisons.timelimits import default_limits
+from liaisons.timeline import line
 
 User = get_user_model()
 
@@ -419,17 +420,17 @@ class Generator:
                 for row, (value,) in zip(rows, cursor.fetchall(), strict=True):
                     row.pk = value
                     row._state.adding = False
-            # JSON columns go in as their text; COPY has no adapter for a dict.
-            json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+            # JSON goes in as its text: COPY has no adapter for a dict and would send a Python
+            # list as a PostgreSQL array.
+            as_json = [isinstance(f, models.JSONField) for f in fields]
             with cursor.copy(sql) as copy:
                 for row in rows:
                     copy.write_row(
                         [
-                            json.dumps(value, ensure_ascii=False)
-                            if f.attname in json_fields
-                            else value
-                            for f in fields
-                            for value in [getattr(row, f.attname)]
+                            json.dumps(value, ensure_ascii=False) if is_json else value
+                            for value, is_json in zip(
+                                (getattr(row, f.attname) for f in fields), as_json, strict=True
+                            )
                         ]
                     )
         elapsed = time.monotonic() - started
@@ -859,7 +860,9 @@ class Generator:
         events: list[NeedEvent] = []
         clock = {"now": submit}
 
-        def log(action, actor, from_status="", to_status="", note="", *, public=True, gap=0):
+        def log(
+            action, actor, from_status="", to_status="", note="", *, data=(), public=True, gap=0
+        ):
             clock["now"] += gap
             events.append(
                 event_class(
@@ -868,6 +871,7 @@ class Generator:
                     from_status=from_status,
                     to_status=to_status,
                     note=note,
+                    data=list(data),
                     is_public=public,
                     created_at=tl.at(clock["now"]),
                 )
@@ -1014,16 +1018,21 @@ class Generator:
             need.rating_hours = limit["rating_hours"]
             if status == NeedStatus.REPLIED and final:
                 return self._finish(need, events, clock["now"], submit)
+            unhappy = not final or status == NeedStatus.REOPENED
+            rating = (
+                Satisfaction.UNSATISFIED
+                if unhappy
+                else rng.choice(
+                    [Satisfaction.SATISFIED, Satisfaction.SATISFIED, Satisfaction.BASICALLY]
+                )
+            )
             rated = log(
                 NeedEventAction.RATE,
                 secretary,
                 NeedStatus.REPLIED,
-                NeedStatus.REOPENED
-                if not final or status == NeedStatus.REOPENED
-                else NeedStatus.CLOSED,
-                "不满意：问题尚未解决。"
-                if not final or status == NeedStatus.REOPENED
-                else rng.choice(["满意", "满意", "基本满意"]),
+                NeedStatus.REOPENED if unhappy else NeedStatus.CLOSED,
+                "问题尚未解决。" if unhappy else "",
+                data=[line("satisfaction", value=rating)],
                 gap=within(limit["rating_hours"]),
             )
             need.rated_at = tl.at(rated)
@@ -1046,7 +1055,7 @@ class Generator:
             else:
                 need.satisfaction = (
                     Satisfaction.BASICALLY
-                    if events[-1].note == "基本满意"
+                    if rating == Satisfaction.BASICALLY
                     else Satisfaction.SATISFIED
                 )
                 need.satisfaction_comment = ""
@@ -1146,7 +1155,7 @@ class Generator:
                     NeedEvent(
                         actor=None,
                         action=NeedEventAction.ESCALATE,
-                        note=escalation_note(rung, due_at),
+                        data=[escalation_note(rung, due_at)],
                         is_public=False,
                         created_at=at,
                     )

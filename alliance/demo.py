@@ -45,6 +45,7 @@ from enterprises.models import (
     SupplyLink,
 )
 from enterprises.validators import check_character
+from events.days_off import working_starts
 from events.models import Decision, Event, EventKind, EventSeries, EventStatus, Invitation, Rsvp
 from liaisons.models import (
     ActionItem,
@@ -69,6 +70,7 @@ from liaisons.models import (
     Urgency,
 )
 from liaisons.services import deadlines
+from liaisons.timeline import line
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -2298,6 +2300,7 @@ class _Loader:
                         from_status=from_status if step.to else "",
                         to_status=step.to,
                         note=step.note or self._default_note(need, step),
+                        data=self._portal_lines(need, step),
                         is_public=step.public,
                     ),
                     moment,
@@ -2326,11 +2329,19 @@ class _Loader:
         return need
 
     @staticmethod
+    def _portal_lines(need: Need, step: Step) -> list[dict]:
+        """The lines the services write themselves on these moves (liaisons.timeline), shown
+        in each reader's language."""
+        if step.action == A.DISPATCH:
+            return [line("liaison", name=need.liaison.user.get_full_name())]
+        if step.action == A.RATE and step.satisfaction:
+            return [line("satisfaction", value=step.satisfaction)]
+        return []
+
+    @staticmethod
     def _default_note(need: Need, step: Step) -> str:
         if step.action == A.SUBMIT:
             return "企业提交需求。"
-        if step.action == A.DISPATCH:
-            return f"派单至{need.department.name}红链专员{need.liaison.user.full_name}。"
         if step.action == A.REPLY:
             return need.resolution
         if step.action == A.CLOSE:
@@ -2520,25 +2531,34 @@ class _Loader:
             self._invite(event, spec["invitees"], accepted=spec["accepted"])
 
     def _load_occurrences(self, series: EventSeries, chains, organizer: User) -> None:
-        """The last few meetings (held, with minutes) and the next ones (planned)."""
+        """The last few meetings (held, with minutes) and the next ones (planned). A slot on a
+        holiday is held on the next working day, as the series' generator does (National Day
+        2026 moves the October meeting from the 6th to the 8th)."""
         rule = rrulestr(series.rrule, dtstart=series.first_starts_at.astimezone(SHANGHAI))
         past = rule.between(series.first_starts_at, self.now, inc=True)[-SERIES_PAST:]
         ahead: list[datetime] = []
         moment = self.now
         while len(ahead) < SERIES_AHEAD and (moment := rule.after(moment)) is not None:
             ahead.append(moment)
-        for starts_at in past + ahead:
+        moves = working_starts(past + ahead) if series.skip_days_off else {}
+        for slot in past + ahead:
+            starts_at, day_off = moves.get(slot, (slot, ""))
             held = starts_at + series.duration <= self.now
-            slot = len(past) - 1 - past.index(starts_at) if held else None
+            index = len(past) - 1 - past.index(slot) if slot in past else None
+            # Meetings of earlier runs found by their start (they were stored without a slot).
+            if Event.objects.filter(series=series, series_slot=None, starts_at=slot).exists():
+                continue
             event, created = self._get_or_create(
                 Event,
-                {"series": series, "starts_at": starts_at},
+                {"series": series, "series_slot": slot},
                 {
                     "kind": series.kind,
-                    "title": f"{starts_at.year}年{starts_at.month}月{series.title}",
+                    "title": f"{slot.year}年{slot.month}月{series.title}",
                     "organizer": organizer,
                     "venue": series.venue,
+                    "starts_at": starts_at,
                     "ends_at": starts_at + series.duration,
+                    "day_off": day_off,
                     "agenda": SERIES_AGENDA,
                     "status": EventStatus.HELD if held else EventStatus.PLANNED,
                     "minutes": self._series_minutes(starts_at) if held else "",
@@ -2551,8 +2571,8 @@ class _Loader:
             event.chains.set(chains)
             if held:
                 self._invite(event, SERIES["invitees"])
-                if slot is not None and slot < len(SERIES_DECISIONS):
-                    self._decide(event, SERIES_DECISIONS[slot])
+                if index is not None and index < len(SERIES_DECISIONS):
+                    self._decide(event, SERIES_DECISIONS[index])
             else:
                 self._invite(event, SERIES["invitees"], accepted=("chief", "depthead", "majun"))
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -11,15 +13,53 @@ from alliance.admin import (
     count_of,
 )
 from alliance.paginators import LargeTableAdminMixin
+from events.days_off import shift_label
+from events.forms import RECURRENCE_FIELDS, RecurrenceFieldsMixin
 from events.models import Decision, Event, EventSeries, Invitation, ReminderDispatch
+from events.recurrence import describe_rule
+
+
+class EventSeriesAdminForm(RecurrenceFieldsMixin, forms.ModelForm):
+    """The series' schedule from the same choices as the staff page; the rule is written from
+    them (a rule they cannot express stays editable as the custom rule)."""
+
+    class Meta:
+        model = EventSeries
+        # The admin's fieldsets choose what is shown; first_starts_at is computed in clean().
+        fields = [
+            "kind",
+            "title",
+            "chains",
+            "venue",
+            "organizer",
+            "is_active",
+            "rrule",
+            "skip_days_off",
+            "duration",
+            "months_ahead",
+            "agenda",
+            "invitees",
+        ]
+
+    class Media:
+        js = ["js/events.js"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self._clean_recurrence(data, now=None, is_new=not self.instance.pk)
+        if "first_starts_at" in data:
+            # Not a field of this form: computed from the start date, time and rule.
+            self.instance.first_starts_at = data["first_starts_at"]
+        return data
 
 
 @admin.register(EventSeries)
 class EventSeriesAdmin(admin.ModelAdmin):
+    form = EventSeriesAdminForm
     list_display = (
         "title",
         "kind",
-        "rrule",
+        "schedule",
         "first_starts_at",
         "duration",
         "months_ahead",
@@ -31,9 +71,25 @@ class EventSeriesAdmin(admin.ModelAdmin):
     ordering = ("title",)
     fieldsets = (
         (None, {"fields": ("kind", "title", "chains", "venue", "organizer", "is_active")}),
-        (_("Schedule"), {"fields": ("rrule", "first_starts_at", "duration", "months_ahead")}),
+        (
+            _("Schedule"),
+            {
+                "fields": (
+                    *RECURRENCE_FIELDS,
+                    "first_starts_at",
+                    "skip_days_off",
+                    "duration",
+                    "months_ahead",
+                )
+            },
+        ),
         (_("Agenda and invitees"), {"fields": ("agenda", "invitees")}),
     )
+    readonly_fields = ("first_starts_at",)
+
+    @admin.display(description=_("Schedule"), ordering="rrule")
+    def schedule(self, series: EventSeries) -> str:
+        return describe_rule(series.rrule, timezone.localtime(series.first_starts_at).time())
 
 
 class InvitationInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
@@ -74,10 +130,14 @@ class EventAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("organizer", "chains", "series")
     date_hierarchy = "starts_at"
     ordering = ("-starts_at",)
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at", "series_slot", "moved_off_day_off")
     # Moving or cancelling a meeting tells every invitee and re-arms the reminders; that happens
     # on the meeting's page (events:event-reschedule / event-cancel), so here they are shown only.
     moved_only_through_the_portal = ("starts_at", "ends_at", "venue", "status", "cancel_reason")
+
+    @admin.display(description=_("moved off the day off"))
+    def moved_off_day_off(self, event: Event) -> str:
+        return shift_label(event.day_off) if event.day_off else "—"
 
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))
@@ -86,7 +146,10 @@ class EventAdmin(SimpleHistoryAdmin):
     inlines = (InvitationInline, DecisionInline)
     fieldsets = (
         (None, {"fields": ("kind", "title", "chains", "organizer", "series")}),
-        (_("Time and place"), {"fields": ("venue", "starts_at", "ends_at")}),
+        (
+            _("Time and place"),
+            {"fields": ("venue", "starts_at", "ends_at", "series_slot", "moved_off_day_off")},
+        ),
         (_("Agenda and minutes"), {"fields": ("agenda", "minutes")}),
         (_("Status"), {"fields": ("status", "cancel_reason")}),
         (_("Record"), {"fields": ("created_at", "updated_at")}),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -13,10 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from alliance.models import User
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
+from events import recurrence
 from events.models import Event, EventKind, EventSeries
+from events.recurrence import WEEKEND, Ends, MonthlyBy, Recurrence, Repeat, Weekday
 from events.validators import validate_rrule
 from liaisons.models import ActionItemKind, Department
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEXT_MAX_LENGTH = 10000
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 # events.js adds a search box above long lists marked data-filter.
@@ -230,8 +235,206 @@ class DecisionForm(forms.Form):
         return due
 
 
-class SeriesForm(InviteeFieldsMixin, forms.ModelForm):
-    first_starts_at = _datetime_field(_("First meeting starts at"))
+CUSTOM_RULE = "custom"
+
+
+def _shown_if(condition: str) -> dict:
+    # events.js shows the field only while the other choices match: "repeat:weekly|repeat:monthly,
+    # quarterly;monthly_by:weekday" = weekly, or monthly/quarterly by weekday. Without scripts
+    # every field is shown and the ones that do not apply are ignored.
+    return {"data-shown-if": condition}
+
+
+BY_WEEKDAY = "repeat:monthly,quarterly;monthly_by:weekday"
+
+
+class RecurrenceFieldsMixin(forms.Form):
+    """The schedule of a series in plain choices — every month or quarter, the n-th weekday or a
+    day of the month, the time, an end — from which `clean()` writes the RFC 5545 rule
+    (`cleaned_data["rrule"]`) and the first meeting's start (`cleaned_data["first_starts_at"]`).
+    A rule the choices cannot express stays editable as raw text ("custom rule").
+
+    Mixed into model forms of `EventSeries` (the staff page and the admin), before ModelForm."""
+
+    repeat = forms.ChoiceField(
+        label=_("Repeats"),
+        choices=[*Repeat.choices, (CUSTOM_RULE, _("Custom rule (iCalendar RRULE, advanced)"))],
+        initial=Repeat.MONTHLY,
+    )
+    monthly_by = forms.ChoiceField(
+        label=_("Which day"),
+        choices=MonthlyBy.choices,
+        initial=MonthlyBy.WEEKDAY,
+        required=False,
+        widget=forms.RadioSelect(attrs=_shown_if("repeat:monthly,quarterly")),
+    )
+    week = forms.TypedChoiceField(
+        label=_("Week of the month"),
+        choices=recurrence.WEEK_OF_MONTH_CHOICES,
+        coerce=int,
+        initial=1,
+        required=False,
+        widget=forms.Select(attrs=_shown_if(BY_WEEKDAY)),
+    )
+    weekday = forms.ChoiceField(
+        label=_("Weekday"),
+        choices=Weekday.choices,
+        initial=Weekday.TU,
+        required=False,
+        widget=forms.Select(attrs=_shown_if(f"repeat:weekly|{BY_WEEKDAY}")),
+    )
+    month_day = forms.TypedChoiceField(
+        label=_("Day of the month"),
+        choices=recurrence.MONTH_DAY_CHOICES,
+        coerce=int,
+        initial=1,
+        required=False,
+        help_text=_("Days 29 to 31 are missing from some months: choose the last day instead."),
+        widget=forms.Select(attrs=_shown_if("repeat:monthly,quarterly;monthly_by:day")),
+    )
+    start_date = forms.DateField(
+        label=_("Starting from"),
+        help_text=_("The first meeting is on the first day from this date that fits."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    start_time = forms.TimeField(
+        label=_("Time (Beijing time)"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    ends = forms.ChoiceField(
+        label=_("Ends"),
+        choices=Ends.choices,
+        initial=Ends.NEVER,
+        widget=forms.RadioSelect(attrs=_shown_if("repeat:weekly,monthly,quarterly")),
+    )
+    until = forms.DateField(
+        label=_("Last possible day"),
+        required=False,
+        widget=forms.DateInput(
+            attrs={"type": "date", **_shown_if("repeat:weekly,monthly,quarterly;ends:until")},
+            format="%Y-%m-%d",
+        ),
+    )
+    count = forms.IntegerField(
+        label=_("Number of meetings"),
+        required=False,
+        min_value=1,
+        max_value=recurrence.MAX_COUNT,
+        widget=forms.NumberInput(attrs=_shown_if("repeat:weekly,monthly,quarterly;ends:count")),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        rrule = self.fields["rrule"]
+        rrule.required = False
+        rrule.label = _("Custom rule")
+        rrule.help_text = _(
+            "Only for schedules the choices above cannot express. iCalendar notation: "
+            "FREQ=MONTHLY;BYDAY=1TU is the first Tuesday of each month."
+        )
+        rrule.widget.attrs.update(_shown_if(f"repeat:{CUSTOM_RULE}"))
+        # The model's validators run in model validation, which the portal's form skips.
+        rrule.validators.append(validate_rrule)
+        if self.instance.pk:
+            self._initial_from(self.instance)
+
+    def _initial_from(self, series: EventSeries) -> None:
+        local = series.first_starts_at.astimezone(SHANGHAI)
+        self.initial.update(start_date=local.date(), start_time=local.time())
+        found = recurrence.parse(series.rrule)
+        if found is None:
+            self.initial["repeat"] = CUSTOM_RULE
+            return
+        self.initial.update(
+            repeat=found.repeat,
+            monthly_by=found.monthly_by,
+            week=found.week or 1,
+            weekday=found.weekday or Weekday.TU,
+            month_day=found.month_day or 1,
+            ends=Ends.UNTIL if found.until else Ends.COUNT if found.count else Ends.NEVER,
+            until=found.until,
+            count=found.count,
+        )
+
+    def _recurrence(self, data: dict) -> Recurrence | None:
+        """The builder's rule from the choices, with an error on each missing choice."""
+        repeat = data.get("repeat")
+
+        def need(name: str, message) -> object:
+            value = data.get(name)
+            if value in (None, "") and name not in self.errors:
+                self.add_error(name, message)
+            return value
+
+        weekday = week = month_day = None
+        if repeat == Repeat.WEEKLY or data.get("monthly_by") != MonthlyBy.DAY:
+            if repeat != Repeat.WEEKLY:
+                need("monthly_by", _("Choose a weekday or a day of the month."))
+                week = need("week", _("Choose the week of the month."))
+            weekday = need("weekday", _("Choose the weekday."))
+        else:
+            month_day = need("month_day", _("Choose the day of the month."))
+        ends = data.get("ends")
+        until = need("until", _("Give the last day.")) if ends == Ends.UNTIL else None
+        count = need("count", _("Give the number of meetings.")) if ends == Ends.COUNT else None
+        if until and data.get("start_date") and until < data["start_date"]:
+            self.add_error("until", _("The last day cannot be before the first."))
+        if weekday in WEEKEND and data.get("skip_days_off"):
+            self.add_error(
+                "weekday",
+                _(
+                    "Every meeting on a Saturday or Sunday would move to the next working day: "
+                    "choose a weekday, or turn off moving meetings off holidays."
+                ),
+            )
+        if self.errors:
+            return None
+        return Recurrence(
+            repeat=repeat,
+            weekday=weekday or "",
+            week=week,
+            month_day=month_day,
+            until=until,
+            count=count,
+        )
+
+    def _clean_recurrence(self, data: dict, *, now: datetime | None, is_new: bool) -> None:
+        repeat = data.get("repeat")
+        if repeat == CUSTOM_RULE:
+            rule = (data.get("rrule") or "").strip()
+            if not rule and "rrule" not in self.errors:
+                self.add_error("rrule", _("Type the rule, or choose how the meetings repeat."))
+        elif repeat:
+            built = self._recurrence(data)
+            rule = built.to_rrule() if built is not None else ""
+        else:
+            return
+        start_date, start_time = data.get("start_date"), data.get("start_time")
+        if not rule or start_date is None or start_time is None or self.errors:
+            return
+        now = now or timezone.now()
+        start = datetime.combine(start_date, start_time, tzinfo=SHANGHAI)
+        if is_new and start_date < now.astimezone(SHANGHAI).date():
+            self.add_error("start_date", _("A new series cannot start in the past."))
+            return
+        # A new series' first meeting is ahead: "from today, 09:00" at 11:00 starts with the
+        # next date that fits.
+        try:
+            rule_set = rrulestr(rule, dtstart=start)
+        except (ValueError, TypeError):  # validated above; a rule dateutil still refuses
+            self.add_error("rrule", _("This is not a valid recurrence rule."))
+            return
+        if is_new and now >= start:
+            first = rule_set.after(now, inc=False)
+        else:
+            first = rule_set.after(start, inc=True)
+        if first is None:
+            self.add_error(None, _("These choices give no meeting: check the dates and the end."))
+            return
+        data["rrule"], data["first_starts_at"] = rule, first
+
+
+class SeriesForm(RecurrenceFieldsMixin, InviteeFieldsMixin, forms.ModelForm):
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"), min_value=15, max_value=24 * 60, initial=120
     )
@@ -244,7 +447,7 @@ class SeriesForm(InviteeFieldsMixin, forms.ModelForm):
             "chains",
             "venue",
             "rrule",
-            "first_starts_at",
+            "skip_days_off",
             "months_ahead",
             "agenda",
             "is_active",
@@ -259,8 +462,6 @@ class SeriesForm(InviteeFieldsMixin, forms.ModelForm):
         self.now = now
         self.fields["chains"].queryset = IndustryChain.objects.order_by("order", "code")
         self.fields["kind"].initial = EventKind.JOINT_MEETING
-        # The model's validators run in model validation, which this form skips (_post_clean).
-        self.fields["rrule"].validators.append(validate_rrule)
         months = self.fields["months_ahead"]
         months.min_value, months.max_value = 1, 24
         months.validators += [MinValueValidator(1), MaxValueValidator(24)]
@@ -277,11 +478,15 @@ class SeriesForm(InviteeFieldsMixin, forms.ModelForm):
             self.fields["invite_users"].initial = [user.pk for user in self.instance.invitees.all()]
         else:
             del self.fields["is_active"]
-        # Field order: the invitee pickers last.
+        # Field order: what, then when, then the invitee pickers last.
         self.order_fields(
             [
-                *self.Meta.fields[:5],
-                "first_starts_at",
+                "kind",
+                "title",
+                "chains",
+                "venue",
+                *RECURRENCE_FIELDS,
+                "skip_days_off",
                 "duration_minutes",
                 "months_ahead",
                 "agenda",
@@ -291,9 +496,7 @@ class SeriesForm(InviteeFieldsMixin, forms.ModelForm):
 
     def clean(self) -> dict:
         data = super().clean()
-        first = data.get("first_starts_at")
-        if not self.instance.pk and first and first <= (self.now or timezone.now()):
-            self.add_error("first_starts_at", _("A new series cannot start in the past."))
+        self._clean_recurrence(data, now=self.now, is_new=not self.instance.pk)
         return data
 
     @property
@@ -303,3 +506,18 @@ class SeriesForm(InviteeFieldsMixin, forms.ModelForm):
     def _post_clean(self) -> None:
         # The service saves the series; nothing is written through the form.
         pass
+
+
+RECURRENCE_FIELDS = [
+    "repeat",
+    "monthly_by",
+    "week",
+    "weekday",
+    "month_day",
+    "rrule",
+    "start_date",
+    "start_time",
+    "ends",
+    "until",
+    "count",
+]

@@ -61,6 +61,16 @@ class EventSeries(models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(24)],
     )
+    # Park meetings are held on working days: a slot on a statutory holiday or a weekend (per
+    # alliance.workcalendar, so make-up working days count as working days) moves forward.
+    skip_days_off = models.BooleanField(
+        _("move meetings off holidays"),
+        default=True,
+        help_text=_(
+            "A meeting that falls on a public holiday or a weekend is held on the next working "
+            "day, at the same time."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     agenda = models.TextField(_("standing agenda"), blank=True)
     organizer = models.ForeignKey(
@@ -127,6 +137,10 @@ class Event(models.Model):
     # The start the series' rule gave this meeting. It stays when the meeting is moved by hand,
     # so the generator knows the slot is taken and does not create the meeting a second time.
     series_slot = models.DateTimeField(_("scheduled slot in the series"), null=True, blank=True)
+    # Why the series put this meeting on a later working day than its slot: the holiday's code
+    # (alliance.workcalendar's names, "weekend") or the name staff gave the day in the calendar.
+    # Empty when the meeting is on its slot's day. Shown with `events.holidays.shift_label`.
+    day_off = models.CharField(_("moved off the day off"), max_length=50, blank=True)
     # iCalendar identity: calendar apps match updates by UID and apply the highest SEQUENCE.
     uid = models.UUIDField(_("calendar UID"), default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(_("calendar revision"), default=0, editable=False)

@@ -512,6 +512,7 @@ def series_create_view(request: HttpRequest) -> HttpResponse:
                 months_ahead=data["months_ahead"],
                 agenda=data["agenda"],
                 invitees=_series_invitees(form),
+                skip_days_off=data["skip_days_off"],
             )
         except EventActionError as error:
             form.add_error(None, error.message)
@@ -565,6 +566,7 @@ def series_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 agenda=data["agenda"],
                 is_active=data["is_active"],
                 invitees=_series_invitees(form),
+                skip_days_off=data["skip_days_off"],
             )
         except EventActionError as error:
             form.add_error(None, error.message)

@@ -38,6 +38,7 @@ from liaisons.models import (
     TaskForceMembership,
 )
 from liaisons.services import escalations, needs, numbering
+from liaisons.timeline import render_note
 
 
 class TaskForceInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
@@ -203,21 +204,14 @@ class NeedEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = NeedEvent
     extra = 0
     can_delete = False
-    fields = (
-        "created_at",
-        "action",
-        "from_status",
-        "to_status",
-        "actor",
-        "shown_note",
-        "is_public",
-    )
+    fields = ("created_at", "action", "from_status", "to_status", "actor", "entry", "is_public")
     readonly_fields = fields
     ordering = ("created_at", "pk")
 
     @admin.display(description=_("note"))
-    def shown_note(self, obj: NeedEvent) -> str:
-        return obj.display_note
+    def entry(self, event: NeedEvent) -> str:
+        # The portal's own lines in the reader's language, then what the person typed.
+        return render_note(event.data, event.note)
 
     def get_queryset(self, request):
         # The row's __str__ reads the need; the actor column reads the user.

@@ -13,7 +13,6 @@ from simple_history.models import HistoricalRecords
 from alliance.validators import validate_phone
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
-from liaisons.eventnotes import render_note
 
 
 def split_tags(text: str) -> list[str]:
@@ -738,11 +737,11 @@ class NeedEvent(models.Model):
     to_status = models.CharField(
         _("to status"), max_length=20, choices=NeedStatus.choices, blank=True
     )
+    # What the person typed, as typed.
     note = models.TextField(_("note"), blank=True)
-    # A note the portal writes itself can be kept as a code and its values instead, and worded
-    # when it is shown, in the viewer's language (liaisons.eventnotes).
-    note_code = models.CharField(_("note code"), max_length=40, blank=True)
-    note_values = models.JSONField(_("note values"), default=dict, blank=True)
+    # What the portal wrote itself (liaisons.timeline): codes and values, put into words when
+    # shown so that each reader sees them in their language.
+    data = models.JSONField(_("portal's notes"), default=list, blank=True)
     is_public = models.BooleanField(
         _("visible to the enterprise"),
         default=True,
@@ -766,13 +765,6 @@ class NeedEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Need timeline entries cannot be deleted.")
-
-    @property
-    def display_note(self) -> str:
-        """The note as the viewer reads it: worded now from its code, else as written."""
-        if self.note_code:
-            return render_note(self.note_code, self.note_values)
-        return self.note
 
 
 NEED_ATTACHMENT_FOLDER = "needs"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from alliance.models import User
 from alliance.notifications import notify
 from chains.models import IndustryChain
+from events.days_off import working_starts
 from events.exceptions import EventActionError
 from events.models import Event, EventSeries, EventStatus, Invitation
 from events.services.common import require_staff
@@ -44,13 +45,14 @@ def _rule(series: EventSeries):
     return rrulestr(text, dtstart=series.first_starts_at.astimezone(SHANGHAI))
 
 
-def _occurrence_title(series: EventSeries, starts_at: datetime) -> str:
+def _occurrence_title(series: EventSeries, slot: datetime, starts_at: datetime) -> str:
     # Stored data, so written in the portal's language whatever the request's language is.
-    # A monthly meeting is named by its month (2027年2月), a weekly one by its day.
+    # A monthly meeting is named by its slot's month (2027年2月: the February meeting stays the
+    # February meeting when a holiday pushes it into March), a weekly one by its day.
     monthly = "FREQ=MONTHLY" in series.rrule.upper()
     with translation.override(settings.LANGUAGE_CODE):
         when = date_format(
-            starts_at.astimezone(SHANGHAI).date(),
+            (slot if monthly else starts_at).astimezone(SHANGHAI).date(),
             "YEAR_MONTH_FORMAT" if monthly else "DATE_FORMAT",
         )
         title = _("%(title)s, %(date)s") % {"title": series.title, "date": when}
@@ -66,7 +68,10 @@ def series_generate_occurrences(*, series: EventSeries, now: datetime | None = N
     """Create the series' meetings from now to `months_ahead` months ahead that do not exist.
 
     Idempotent: a slot that already has a meeting — even one moved to another day by hand, or
-    cancelled — is never filled again. Only future slots are created. The standing invitees are
+    cancelled — is never filled again. Only future slots are created. With `skip_days_off`, a
+    slot on a holiday or weekend becomes a meeting at the same time on the next working day
+    (`Event.day_off` says why); when that day already has the series' meeting at that time
+    (a weekly meeting after a long holiday), no second one is created. The standing invitees are
     invited to the new meetings and get one message listing them.
     """
     now = now or timezone.now()
@@ -79,27 +84,34 @@ def series_generate_occurrences(*, series: EventSeries, now: datetime | None = N
     slots = [slot for slot in _rule(series).between(start, horizon, inc=True) if slot > now][
         :MAX_OCCURRENCES_PER_RUN
     ]
-    taken = set(
+    existing = list(
         Event.objects.filter(series=series)
         .annotate(slot=Coalesce("series_slot", "starts_at"))
-        .values_list("slot", flat=True)
+        .values_list("slot", "starts_at")
     )
+    taken = {slot for slot, _start in existing}
+    slots = [slot for slot in slots if slot not in taken]
+    occupied = {start for _slot, start in existing}
+    moves = working_starts(slots) if series.skip_days_off else {}
     chains = list(series.chains.all())
     invitees = [user for user in series.invitees.all() if user.is_active]
     created: list[Event] = []
     for slot in slots:
-        if slot in taken:
+        starts_at, day_off = moves.get(slot, (slot, ""))
+        if starts_at in occupied:
             continue
+        occupied.add(starts_at)
         event = Event.objects.create(
             kind=series.kind,
-            title=_occurrence_title(series, slot),
+            title=_occurrence_title(series, slot, starts_at),
             organizer=series.organizer,
             venue=series.venue,
-            starts_at=slot,
-            ends_at=slot + series.duration,
+            starts_at=starts_at,
+            ends_at=starts_at + series.duration,
             agenda=series.agenda,
             series=series,
             series_slot=slot,
+            day_off=day_off,
         )
         event.chains.set(chains)
         created.append(event)
@@ -116,11 +128,18 @@ def series_generate_occurrences(*, series: EventSeries, now: datetime | None = N
     return created
 
 
-def _check_series(*, rrule: str, duration: timedelta) -> None:
+def _check_series(*, rrule: str, first_starts_at: datetime, duration: timedelta) -> None:
     try:
         validate_rrule(rrule)
     except ValidationError as error:
         raise EventActionError(error.messages[0]) from None
+    text = rrule.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[len("RRULE:") :]
+    rule = rrulestr(text, dtstart=first_starts_at.astimezone(SHANGHAI))
+    if rule.after(first_starts_at, inc=True) is None:
+        # e.g. UNTIL before the first start, or BYMONTHDAY=30 in February only.
+        raise EventActionError(_("This rule gives no meeting from the first start on."))
     if duration <= timedelta(0):
         raise EventActionError(_("A meeting must last some time."))
     if duration > timedelta(days=1):
@@ -141,12 +160,13 @@ def series_create(
     months_ahead: int,
     agenda: str = "",
     invitees: Iterable[User] = (),
+    skip_days_off: bool = True,
     now: datetime | None = None,
 ) -> EventSeries:
     """A new series; its meetings for the coming months are created at once."""
     require_staff(actor)
     now = now or timezone.now()
-    _check_series(rrule=rrule, duration=duration)
+    _check_series(rrule=rrule, first_starts_at=first_starts_at, duration=duration)
     if first_starts_at <= now:
         raise EventActionError(_("A new series cannot start in the past."))
     series = EventSeries.objects.create(
@@ -158,6 +178,7 @@ def series_create(
         duration=duration,
         months_ahead=months_ahead,
         agenda=agenda,
+        skip_days_off=skip_days_off,
         organizer=actor,
     )
     series.chains.set(chains)
@@ -182,6 +203,7 @@ def series_update(
     agenda: str,
     is_active: bool,
     invitees: Iterable[User],
+    skip_days_off: bool = True,
     now: datetime | None = None,
 ) -> EventSeries:
     """Change a series. Meetings already created keep their date, place and agenda (staff move
@@ -189,7 +211,7 @@ def series_update(
     still ahead. Then the meetings still missing up to the horizon are created."""
     require_staff(actor)
     now = now or timezone.now()
-    _check_series(rrule=rrule, duration=duration)
+    _check_series(rrule=rrule, first_starts_at=first_starts_at, duration=duration)
     series = EventSeries.objects.select_for_update().get(pk=series.pk)
     series.kind = kind
     series.title = title
@@ -199,6 +221,7 @@ def series_update(
     series.duration = duration
     series.months_ahead = months_ahead
     series.agenda = agenda
+    series.skip_days_off = skip_days_off
     series.is_active = is_active
     series.save()
     series.chains.set(chains)

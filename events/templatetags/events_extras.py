@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 
 from events import selectors
+from events.days_off import shift_label
+from events.recurrence import describe_rule
 
 register = template.Library()
 
@@ -24,3 +27,16 @@ def home_meetings(user, is_staff: bool) -> dict:
 def affiliation(user) -> str:
     """Where a person comes from (needs the prefetches of `invitations_with_people`)."""
     return selectors.affiliation_of(user)
+
+
+@register.filter
+def day_off_label(code: str) -> str:
+    """Why a series meeting was moved to a working day, in the reader's language."""
+    return shift_label(code)
+
+
+@register.filter
+def series_schedule(series) -> str:
+    """The series' rule in words (每月第一个周三 14:30), or the raw rule the builder cannot
+    express."""
+    return describe_rule(series.rrule, timezone.localtime(series.first_starts_at).time())

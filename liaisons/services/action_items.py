@@ -44,7 +44,7 @@ from liaisons.models import (
     NeedEventAction,
     NeedStatus,
 )
-from liaisons.services.needs import system_text
+from liaisons.timeline import line
 
 OPEN_STATUSES = frozenset({ActionItemStatus.PLANNED, ActionItemStatus.IN_PROGRESS})
 CLOSED_STATUSES = frozenset({ActionItemStatus.DONE, ActionItemStatus.CANCELLED})
@@ -400,9 +400,7 @@ def action_item_create_from_need(
         need=need,
         actor=actor,
         action=NeedEventAction.PROJECT,
-        note=system_text(
-            gettext_lazy("Turned into the action item “%(title)s”."), title=item.title
-        ),
+        data=[line("action_item", title=item.title)],
         is_public=True,
     )
     _tell(item, kind="action_item_assigned", recipients=[item.owner], actor=actor)
@@ -446,7 +444,7 @@ def action_item_update(
         item,
         ["kind", "title", "description", "owner", "due_date"],
         actor=actor,
-        reason=system_text(gettext_lazy("Edited")),
+        # No reason: the status log names an edit itself, in the reader's language.
     )
     item.chains.set(list(chains))
     _set_participants(item, lead=lead, partners=partners)

@@ -25,7 +25,6 @@ from datetime import datetime
 from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
 
 from alliance import broker
 from alliance.models import User
@@ -44,8 +43,8 @@ from liaisons.services.needs import (
     liaison_users,
     need_message,
     park_staff_users,
-    system_text,
 )
+from liaisons.timeline import line
 
 logger = logging.getLogger(__name__)
 
@@ -65,13 +64,9 @@ UNSCHEDULED = Q(
 )
 
 
-def escalation_note(level: int, due: datetime) -> str:
-    """The timeline's note of a rung claimed against the deadline `due`."""
-    return system_text(
-        gettext_lazy("%(level)s — resolve by %(due)s"),
-        level=EscalationLevel(level).label,
-        due=timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
-    )
+def escalation_note(level: int, due: datetime) -> dict:
+    """The timeline's line (liaisons.timeline) of a rung claimed against the deadline `due`."""
+    return line("escalation", level=level, due=due)
 
 
 def _recipients(need: Need, level: int, staff: list[User]) -> list[User]:
@@ -183,7 +178,7 @@ def _escalate_batch(batch: list[Need], *, now: datetime, limits: dict, staff: li
                     need=need,
                     actor=None,
                     action=NeedEventAction.ESCALATE,
-                    note=escalation_note(level, need.resolve_due),
+                    data=[escalation_note(level, need.resolve_due)],
                     is_public=False,
                 )
             )

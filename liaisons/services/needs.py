@@ -15,14 +15,12 @@ import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from alliance.models import User
 from alliance.notifications import Message, notify_many
@@ -50,6 +48,7 @@ from liaisons.models import (
 )
 from liaisons.services import deadlines
 from liaisons.services.numbering import need_number_next
+from liaisons.timeline import line
 
 # States in which the non-moving actions are accepted (the moving ones read NEED_TRANSITIONS).
 CONTACT_STATUSES = frozenset(
@@ -130,16 +129,6 @@ def _text(value: str | None, message: str) -> str:
     return value
 
 
-def system_text(message, **values) -> str:
-    """Text the portal writes into the timeline itself, stored in the portal's language.
-
-    `message` is lazy (gettext_lazy), so it is translated here, inside the override.
-    """
-    with translation.override(settings.LANGUAGE_CODE):
-        text = str(message)
-        return text % values if values else text
-
-
 def _save(need: Need, fields: Iterable[str]) -> None:
     """Save the fields a move changed; when the escalation ladder depends on one of them, the
     need's next rung is computed again (`deadlines.next_escalation_at`)."""
@@ -157,10 +146,12 @@ def _log(
     *,
     moved_from: str | None = None,
     note: str = "",
+    data: Iterable[dict] = (),
     is_public: bool = True,
 ) -> NeedEvent:
     """Append the timeline entry. A move gives `moved_from`, the status it left ("" for a need
-    created straight into its status); the entry then records both ends of the move."""
+    created straight into its status); the entry then records both ends of the move. `note` is
+    what the person typed; `data`, the lines the portal writes itself (liaisons.timeline)."""
     return NeedEvent.objects.create(
         need=need,
         actor=actor,
@@ -168,6 +159,7 @@ def _log(
         from_status=moved_from or "",
         to_status=need.status if moved_from is not None else "",
         note=note,
+        data=list(data),
         is_public=is_public,
     )
 
@@ -436,29 +428,24 @@ def need_accept(
                 if value is not None and value != getattr(need, name)
             }
         )
-        lines = [note.strip()] if note.strip() else []
+        lines = []
         if "category" in corrections:
-            lines.append(
-                system_text(
-                    gettext_lazy("Category corrected: %(old)s → %(new)s"),
-                    old=NeedCategory(need.category).label,
-                    new=NeedCategory(corrections["category"]).label,
-                )
-            )
+            lines.append(line("category_corrected", old=need.category, new=corrections["category"]))
         if "urgency" in corrections:
-            lines.append(
-                system_text(
-                    gettext_lazy("Urgency corrected: %(old)s → %(new)s"),
-                    old=Urgency(need.urgency).label,
-                    new=Urgency(corrections["urgency"]).label,
-                )
-            )
+            lines.append(line("urgency_corrected", old=need.urgency, new=corrections["urgency"]))
         for name, value in corrections.items():
             setattr(need, name, value)
         from_status = _move(need, NeedStatus.ACCEPTED)
         need.accepted_at = now
         _save(need, ["status", "accepted_at", *corrections])
-        _log(need, actor, NeedEventAction.ACCEPT, moved_from=from_status, note="\n".join(lines))
+        _log(
+            need,
+            actor,
+            NeedEventAction.ACCEPT,
+            moved_from=from_status,
+            note=note.strip(),
+            data=lines,
+        )
         notify_about_need(
             need, kind="need_accepted", recipients=enterprise_users(need), actor=actor
         )
@@ -531,23 +518,14 @@ def need_merge(
             actor,
             NeedEventAction.MERGE,
             moved_from=from_status,
-            note="\n".join(
-                filter(
-                    None,
-                    [
-                        note,
-                        system_text(gettext_lazy("Merged into %(number)s"), number=into.number),
-                    ],
-                )
-            ),
+            note=note,
+            data=[line("merged_into", number=into.number)],
         )
         _log(
             into,
             actor,
             NeedEventAction.MERGE,
-            note=system_text(
-                gettext_lazy("Duplicate %(number)s merged into this need"), number=need.number
-            ),
+            data=[line("duplicate_merged", number=need.number)],
             is_public=False,
         )
         notify_about_need(
@@ -639,7 +617,7 @@ def need_dispatch(
             actor,
             NeedEventAction.DISPATCH,
             moved_from=from_status,
-            note=system_text(gettext_lazy("Liaison: %(name)s"), name=liaison.user.get_full_name()),
+            data=[line("liaison", name=liaison.user.get_full_name())],
         )
         if note:
             # The staff's instructions are for the liaison, not for the firm's timeline.
@@ -988,9 +966,8 @@ def need_request_extension(
             need,
             actor,
             NeedEventAction.REQUEST_EXTENSION,
-            note=system_text(gettext_lazy("%(days)s working days requested"), days=workdays)
-            + "\n"
-            + reason,
+            note=reason,
+            data=[line("extension_requested", days=workdays)],
             is_public=False,
         )
         notify_about_need(
@@ -1041,20 +1018,9 @@ def need_decide_extension(
             need,
             actor,
             (NeedEventAction.APPROVE_EXTENSION if approve else NeedEventAction.DENY_EXTENSION),
-            note="\n".join(
-                filter(
-                    None,
-                    [
-                        system_text(
-                            gettext_lazy("Extended by %(days)s working days, new deadline %(due)s"),
-                            days=workdays,
-                            due=timezone.localtime(need.resolve_due).strftime("%Y-%m-%d %H:%M"),
-                        )
-                        if approve
-                        else "",
-                        note,
-                    ],
-                )
+            note=note,
+            data=(
+                [line("extension_granted", days=workdays, due=need.resolve_due)] if approve else []
             ),
             # The firm is told its new date; a refusal is between the office and the liaison.
             is_public=approve,
@@ -1261,7 +1227,8 @@ def need_rate(
             actor,
             NeedEventAction.RATE,
             moved_from=from_status,
-            note="\n".join(filter(None, [system_text(Satisfaction(satisfaction).label), comment])),
+            note=comment,
+            data=[line("satisfaction", value=satisfaction)],
         )
         if need.status == NeedStatus.CLOSED:
             notify_about_need(
@@ -1331,12 +1298,8 @@ def need_log_return_visit(
             actor,
             NeedEventAction.RETURN_VISIT,
             moved_from=from_status if need.status != from_status else None,
-            note="\n".join(
-                filter(
-                    None,
-                    [system_text(Satisfaction(satisfaction).label) if satisfaction else "", note],
-                )
-            ),
+            note=note,
+            data=[line("satisfaction", value=satisfaction)] if satisfaction else [],
         )
         if need.status == NeedStatus.REOPENED:
             _notify_reopened(need, actor=actor, reason=note, by_enterprise=False)

@@ -9,11 +9,11 @@ limit, the pauses, an extension) — with the same rule the workflow counts with
 (`deadlines.count_deadline`). The escalation level is kept, as for a pause: the rungs already
 climbed are not repeated, and the next rung's moment follows the moved deadline.
 
-Each need whose deadlines moved gets a timeline entry (a code and the old and new moments,
-worded when shown); its liaison is told when one of the liaison's deadlines came earlier, since
-the liaison planned for the later date. Needs are read in batches of locked rows, in id order,
-and each batch is written with a few bulk statements, so the run's queries grow with the
-batches, not with the needs; a second run finds nothing to change.
+Each need whose deadlines moved gets a timeline entry (lines of liaisons.timeline: each
+deadline's old and new moments, worded when shown); its liaison is told when one of the
+liaison's deadlines came earlier, since the liaison planned for the later date. Needs are read
+in batches of locked rows, in id order, and each batch is written with a few bulk statements, so
+the run's queries grow with the batches, not with the needs; a second run finds nothing to change.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from django.utils import timezone
 
 from alliance.notifications import notify_many
 from alliance.rowwrites import update_rows
-from liaisons.eventnotes import DEADLINE_LABELS, DEADLINES_RECOUNTED, deadlines_recounted_values
 from liaisons.models import Need, NeedEvent, NeedEventAction
 from liaisons.services import deadlines
 from liaisons.services.needs import need_message
+from liaisons.timeline import NeedDeadline, line
 
 logger = logging.getLogger(__name__)
 
@@ -112,14 +112,26 @@ def _recount_batch(batch: list[Need], *, now: datetime, limits: dict) -> int:
             need_id=pk,
             actor=None,
             action=NeedEventAction.RECOUNT,
-            note_code=DEADLINES_RECOUNTED,
-            note_values=deadlines_recounted_values(changes),
+            data=_recount_lines(changes),
             is_public=bool(PUBLIC_DEADLINES.intersection(changes)),
         )
         for pk, changes in recounted.items()
     )
     notify_many(_earlier_messages(full, recounted))
     return len(recounted)
+
+
+def _recount_lines(changes: dict[str, tuple[datetime, datetime]]) -> list[dict]:
+    """The entry's lines: a heading, then each deadline that moved, in the need's order."""
+    return [
+        line("deadlines_recounted"),
+        *(
+            line("deadline_moved", deadline=name, old=old, new=new)
+            for name in NeedDeadline.values
+            if name in changes
+            for old, new in [changes[name]]
+        ),
+    ]
 
 
 def _earlier_messages(full: dict[int, Need], recounted: dict) -> list:
@@ -129,7 +141,7 @@ def _earlier_messages(full: dict[int, Need], recounted: dict) -> list:
     for pk, changes in recounted.items():
         need = full[pk]
         earlier = [
-            {"label": DEADLINE_LABELS[name], "old": old, "new": new}
+            {"label": NeedDeadline(name).label, "old": old, "new": new}
             for name in deadlines.LIAISON_DEADLINES
             if name in changes
             for old, new in [changes[name]]

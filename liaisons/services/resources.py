@@ -28,7 +28,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from alliance.models import User
 from alliance.roles import is_park_staff
@@ -48,8 +47,8 @@ from liaisons.services.needs import (
     _require_role,
     enterprise_users,
     notify_about_need,
-    system_text,
 )
+from liaisons.timeline import line
 from liaisons.vocabulary import LEXICON, STOP_WORDS, segment, words_of
 
 # A resource may be linked or unlinked while the need is still being worked on. A closed,
@@ -417,8 +416,6 @@ def _rank(suggestions: list[Suggestion]) -> list[Suggestion]:
 
 # --- Linking -----------------------------------------------------------------------------------
 
-LINK_NOTE = gettext_lazy("“%(title)s” (%(department)s)")
-
 
 def _lock_need(need: Need) -> Need:
     return Need.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=need.pk)
@@ -474,8 +471,8 @@ def link_resource(
                 % {"title": resource.title, "number": need.number}
             )
         need.resources.add(resource)
-        note = system_text(LINK_NOTE, title=resource.title, department=resource.department.name)
-        _log(need, actor, NeedEventAction.LINK_RESOURCE, note=note, is_public=True)
+        note = line("resource", title=resource.title, department=resource.department.name)
+        _log(need, actor, NeedEventAction.LINK_RESOURCE, data=[note], is_public=True)
         notify_about_need(
             need,
             kind="need_resource_linked",
@@ -502,6 +499,6 @@ def unlink_resource(*, need: Need, resource: DepartmentResource, actor: User) ->
                 % {"title": resource.title, "number": need.number}
             )
         need.resources.remove(resource)
-        note = system_text(LINK_NOTE, title=resource.title, department=resource.department.name)
-        _log(need, actor, NeedEventAction.UNLINK_RESOURCE, note=note, is_public=True)
+        note = line("resource", title=resource.title, department=resource.department.name)
+        _log(need, actor, NeedEventAction.UNLINK_RESOURCE, data=[note], is_public=True)
     return need

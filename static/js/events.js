@@ -46,7 +46,41 @@
     }, true);
   }
 
+  // A field whose widget says data-shown-if="repeat:weekly|repeat:monthly,quarterly;monthly_by:day"
+  // is shown only while one of the alternatives (|) has all its conditions (;) true, a condition
+  // being "field:one of these values". The server ignores the fields that do not apply.
+  function fieldValue(form, name) {
+    var field = form.elements[name];
+    return field ? field.value : "";
+  }
+
+  function conditionHolds(form, condition) {
+    return condition.split(";").every(function (part) {
+      var pieces = part.split(":");
+      return pieces[1].split(",").indexOf(fieldValue(form, pieces[0])) !== -1;
+    });
+  }
+
+  function bindShownIf(form) {
+    var widgets = Array.prototype.slice.call(form.querySelectorAll("[data-shown-if]"));
+    if (!widgets.length) {
+      return;
+    }
+    function update() {
+      widgets.forEach(function (widget) {
+        var wrapper = widget.closest("[id^='div_id_'], .form-row, fieldset") || widget;
+        var shown = widget.getAttribute("data-shown-if").split("|").some(function (alternative) {
+          return conditionHolds(form, alternative);
+        });
+        wrapper.hidden = !shown;
+      });
+    }
+    form.addEventListener("change", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(bindShownIf);
     document.querySelectorAll("select[data-filter]").forEach(addFilter);
     document.querySelectorAll("[data-copy]").forEach(bindCopy);
     document.querySelectorAll("form[data-confirm]").forEach(bindConfirm);

@@ -136,6 +136,15 @@ def test_timelines_match_the_status(generated):
             assert expected in actions, (need.number, actions)
         assert need.closed_at == events[need.number][-1][1] or actions[-1] == A.RETURN_VISIT
         assert need.satisfaction in ("satisfied", "basically")
+    # The rating's line is stored as a code (read in each reader's language), the last one
+    # matching the need's satisfaction; COPY writes it as JSON.
+    ratings = dict(
+        NeedEvent.objects.filter(need__in=closed, action=A.RATE)
+        .order_by("created_at", "pk")
+        .values_list("need__number", "data")
+    )
+    for need in closed:
+        assert ratings[need.number] == [{"code": "satisfaction", "value": need.satisfaction}]
     for need in Need.objects.filter(status=NeedStatus.DRAFT):
         assert need.submitted_at is None and not events[need.number]
     for need in Need.objects.filter(status=NeedStatus.MERGED).select_related("merged_into"):

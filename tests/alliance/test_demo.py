@@ -25,6 +25,7 @@ from alliance import reports
 from alliance.demo import DEMO_PASSWORD, demo_credit_code, load_demo
 from alliance.models import Notification, User, WeeklyReport
 from alliance.roles import alliance_profile, is_park_staff
+from alliance.workcalendar import is_workday
 from chains.models import ChainIndicator, IndustryChain, PeriodKind
 from enterprises.models import (
     ChainMembership,
@@ -36,6 +37,7 @@ from enterprises.models import (
 )
 from enterprises.validators import validate_credit_code
 from events.models import Decision, Event, EventKind, EventSeries, EventStatus, Invitation, Rsvp
+from events.services.series import series_generate_occurrences
 from liaisons.models import (
     NEED_TRANSITIONS,
     ActionItem,
@@ -149,7 +151,7 @@ def test_a_later_run_only_adds_the_meetings_that_came_into_view(debug):
         timezone.localtime(m.starts_at).date().isoformat() for m in meetings.order_by("starts_at")
     ] == [
         "2026-09-01",
-        "2026-10-06",
+        "2026-10-08",  # the first Tuesday, 6 October, is in the National Day holiday
         "2026-11-03",
         "2026-12-01",
         "2027-01-05",
@@ -168,6 +170,23 @@ def test_a_later_run_only_adds_the_meetings_that_came_into_view(debug):
     ]
     assert Decision.objects.count() == decisions
     assert first.total_created > later.total_created
+
+
+@pytest.mark.django_db
+def test_the_october_joint_meeting_moves_off_national_day_and_the_generator_agrees(debug):
+    now = datetime(2026, 9, 20, 10, 0, tzinfo=SHANGHAI)  # October's meeting still ahead
+    load_demo(now=now)
+    series = EventSeries.objects.get()
+    assert series.skip_days_off
+    october = series.occurrences.get(series_slot=datetime(2026, 10, 6, 14, 30, tzinfo=SHANGHAI))
+    assert timezone.localtime(october.starts_at) == datetime(2026, 10, 8, 14, 30, tzinfo=SHANGHAI)
+    assert october.day_off == "national_day"
+    assert october.title == "2026年10月产业链党建联席会议"
+    # The daily generator finds the demo's meetings by their slots: nothing twice.
+    series.months_ahead = 1
+    series.save()
+    assert series_generate_occurrences(series=series, now=now) == []
+    assert series.occurrences.filter(starts_at__date="2026-10-08").count() == 1
 
 
 @pytest.mark.django_db
@@ -364,8 +383,14 @@ class TestDemoWorld:
         assert planned.exists()
         assert not planned.filter(ends_at__lte=now).exists()
         for meeting in series.occurrences.all():
+            # Each meeting's slot is a first Tuesday at 14:30; one on a holiday is held at the
+            # same time on the next working day, and says why.
+            slot = timezone.localtime(meeting.series_slot)
+            assert (slot.weekday(), slot.day <= 7, slot.hour, slot.minute) == (1, True, 14, 30)
             local = timezone.localtime(meeting.starts_at)
-            assert (local.weekday(), local.day <= 7, local.hour, local.minute) == (1, True, 14, 30)
+            assert local.time() == slot.time()
+            assert is_workday(local.date())
+            assert (local.date() != slot.date()) == (meeting.day_off != "")
             assert meeting.invitations.exists()
         # Meetings ahead are always there, whatever the day the demo is loaded.
         upcoming = Event.objects.filter(starts_at__gt=now, status=EventStatus.PLANNED)
@@ -373,6 +398,19 @@ class TestDemoWorld:
         assert not Invitation.objects.filter(
             event__in=upcoming, checked_in_at__isnull=False
         ).exists()
+
+    def test_the_timeline_lines_the_portal_writes_are_codes(self, world):
+        # As the services write them: read in each reader's language, not stored in Chinese.
+        dispatches = NeedEvent.objects.filter(action=NeedEventAction.DISPATCH)
+        assert dispatches.exists()
+        for event in dispatches:
+            assert event.note == ""
+            assert [line["code"] for line in event.data] == ["liaison"]
+            assert event.data[0]["name"]
+        ratings = NeedEvent.objects.filter(action=NeedEventAction.RATE).select_related("need")
+        assert ratings.exists()
+        for event in ratings:
+            assert [line["code"] for line in event.data] == ["satisfaction"]
 
     def test_decisions_become_action_items(self, world):
         assert Decision.objects.filter(action_item__isnull=False).count() >= 4

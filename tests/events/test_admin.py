@@ -197,3 +197,54 @@ def test_admin_shows_but_does_not_edit_time_place_and_status_of_a_meeting(staff_
     # Creating one in the admin still sets them.
     add_page = staff_client.get(admin_url(Event, "add")).content.decode()
     assert 'name="starts_at_0"' in add_page or 'name="starts_at"' in add_page
+
+
+# --- Series: the schedule from plain choices ------------------------------------------------
+
+
+def _series_admin_post(**overrides) -> dict:
+    start = timezone.localdate() + timedelta(days=1)
+    return {
+        "kind": "joint_meeting",
+        "title": "机器人产业链联席会议",
+        "venue": "党群服务中心",
+        "is_active": "on",
+        "repeat": "quarterly",
+        "monthly_by": "weekday",
+        "week": "2",
+        "weekday": "TH",
+        "month_day": "1",
+        "start_date": start.isoformat(),
+        "start_time": "09:30",
+        "ends": "count",
+        "count": "4",
+        "rrule": "",
+        "skip_days_off": "on",
+        "duration": "02:00:00",
+        "months_ahead": "3",
+        **overrides,
+    }
+
+
+def test_staff_create_a_series_in_the_admin_from_the_choices(staff_client):
+    add_page = staff_client.get(admin_url(EventSeries, "add")).content.decode()
+    assert 'name="repeat"' in add_page and 'name="weekday"' in add_page
+    response = staff_client.post(admin_url(EventSeries, "add"), _series_admin_post())
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    series = EventSeries.objects.get()
+    assert series.rrule == "FREQ=MONTHLY;INTERVAL=3;BYDAY=2TH;COUNT=4"
+    local = timezone.localtime(series.first_starts_at)
+    assert (local.weekday(), local.strftime("%H:%M"), 8 <= local.day <= 14) == (3, "09:30", True)
+    assert series.skip_days_off
+    changelist = staff_client.get(admin_url(EventSeries, "changelist")).content.decode()
+    assert "第二个周四" in changelist or "second Thursday" in changelist
+
+
+def test_the_admin_refuses_a_hostile_custom_rule(staff_client):
+    response = staff_client.post(
+        admin_url(EventSeries, "add"),
+        _series_admin_post(repeat="custom", rrule="FREQ=MONTHLY;UNTIL=20271231"),
+    )
+    assert response.status_code == 200
+    assert "rrule" in response.context["adminform"].form.errors
+    assert not EventSeries.objects.exists()

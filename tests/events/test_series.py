@@ -246,3 +246,139 @@ def test_one_failing_series_does_not_stop_the_others(monkeypatch):
     monkeypatch.setattr(series_module, "series_generate_occurrences", generate)
     assert series_module.series_generate_all() > 0
     assert good.occurrences.exists()
+
+
+# --- Meetings on days off move to the next working day -----------------------------------------
+
+EARLY = datetime(2025, 12, 1, 9, 0, tzinfo=SHANGHAI)  # before the 2026 dates used below
+
+
+def starts_and_reasons(series: EventSeries) -> list[tuple]:
+    return [
+        (
+            event.series_slot.astimezone(SHANGHAI).date().isoformat(),
+            event.starts_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+            event.day_off,
+        )
+        for event in series.occurrences.order_by("series_slot")
+    ]
+
+
+def test_a_meeting_in_the_national_day_holiday_moves_to_the_next_working_day(world):
+    # The first Tuesday of October 2026 is the 6th, inside 国庆节 (1–7 October); the 8th is the
+    # first working day after it.
+    series = monthly(
+        world,
+        first_starts_at=datetime(2026, 9, 1, 14, 30, tzinfo=SHANGHAI),
+        now=datetime(2026, 8, 20, 9, 0, tzinfo=SHANGHAI),
+        months_ahead=3,
+        invitees=[],
+    )
+    assert starts_and_reasons(series) == [
+        ("2026-09-01", "2026-09-01 14:30", ""),
+        ("2026-10-06", "2026-10-08 14:30", "national_day"),
+        ("2026-11-03", "2026-11-03 14:30", ""),
+    ]
+    october = series.occurrences.get(day_off="national_day")
+    # Still the October meeting, and two hours long.
+    assert october.title == "产业链党建联席会议（2026年10月）"
+    assert october.ends_at - october.starts_at == timedelta(hours=2)
+
+
+def test_the_option_off_keeps_the_meeting_on_the_holiday(world):
+    series = monthly(
+        world,
+        first_starts_at=datetime(2026, 10, 6, 14, 30, tzinfo=SHANGHAI),
+        now=datetime(2026, 8, 20, 9, 0, tzinfo=SHANGHAI),
+        months_ahead=2,
+        skip_days_off=False,
+        invitees=[],
+    )
+    assert starts_and_reasons(series)[0] == ("2026-10-06", "2026-10-06 14:30", "")
+
+
+def test_spring_festival_moves_a_meeting_past_the_whole_break(world):
+    # 春节 2026: 15–23 February off (Sunday 15 to Monday 23); Tuesday 24 is the first working day.
+    series = monthly(
+        world,
+        rrule="FREQ=MONTHLY;BYDAY=3MO",
+        first_starts_at=datetime(2026, 1, 19, 9, 0, tzinfo=SHANGHAI),
+        now=EARLY,
+        months_ahead=3,
+        invitees=[],
+    )
+    assert starts_and_reasons(series)[:2] == [
+        ("2026-01-19", "2026-01-19 09:00", ""),
+        ("2026-02-16", "2026-02-24 09:00", "spring_festival"),
+    ]
+
+
+def test_a_make_up_working_saturday_keeps_its_meeting_and_a_plain_weekend_moves(world):
+    # Saturday 14 February and Saturday 28 February 2026 are make-up working days (调休上班);
+    # Saturday 14 March is an ordinary weekend day, so that meeting moves to Monday 16 March.
+    series = monthly(
+        world,
+        rrule="FREQ=MONTHLY;BYMONTHDAY=14",
+        first_starts_at=datetime(2026, 2, 14, 10, 0, tzinfo=SHANGHAI),
+        now=EARLY,
+        months_ahead=4,
+        invitees=[],
+    )
+    assert starts_and_reasons(series)[:2] == [
+        ("2026-02-14", "2026-02-14 10:00", ""),
+        ("2026-03-14", "2026-03-16 10:00", "weekend"),
+    ]
+
+
+def test_a_holiday_entered_by_staff_moves_the_meeting_with_the_name_staff_gave_it(world):
+    from alliance.models import CalendarDay
+
+    CalendarDay.objects.create(
+        date=datetime(2027, 2, 2).date(), is_workday=False, name="园区停电检修"
+    )
+    series = monthly(world)
+    assert starts_and_reasons(series)[2] == ("2027-02-02", "2027-02-03 14:30", "园区停电检修")
+
+
+def test_regenerating_after_the_shift_creates_nothing_new(world):
+    series = monthly(
+        world,
+        first_starts_at=datetime(2026, 9, 1, 14, 30, tzinfo=SHANGHAI),
+        now=datetime(2026, 8, 20, 9, 0, tzinfo=SHANGHAI),
+        months_ahead=3,
+    )
+    count, notifications = Event.objects.count(), Notification.objects.count()
+    for now in (
+        datetime(2026, 8, 20, 9, 0, tzinfo=SHANGHAI),
+        datetime(2026, 9, 2, tzinfo=SHANGHAI),
+    ):
+        created = series_generate_occurrences(series=series, now=now)
+        assert [e.series_slot.astimezone(SHANGHAI).date().isoformat() for e in created] in (
+            [],
+            ["2026-12-01"],
+        )
+    # The moved October meeting was not created a second time on its slot or on the 8th.
+    assert series.occurrences.filter(starts_at__date="2026-10-08").count() == 1
+    assert series.occurrences.filter(series_slot__date="2026-10-06").count() == 1
+    assert Event.objects.count() == count + 1
+    assert Notification.objects.count() == notifications + 2  # the December meeting's message
+
+
+def test_two_slots_pushed_onto_one_day_make_one_meeting(world):
+    # Weekly on Mondays: 16 and 23 February 2026 are both in the Spring Festival break, and both
+    # would move to Tuesday 24 February.
+    series = monthly(
+        world,
+        rrule="FREQ=WEEKLY;BYDAY=MO",
+        first_starts_at=datetime(2026, 2, 9, 9, 0, tzinfo=SHANGHAI),
+        now=datetime(2026, 2, 1, 9, 0, tzinfo=SHANGHAI),
+        months_ahead=1,
+        invitees=[],
+    )
+    assert starts_and_reasons(series) == [
+        ("2026-02-09", "2026-02-09 09:00", ""),
+        ("2026-02-16", "2026-02-24 09:00", "spring_festival"),
+    ]  # horizon 1 March; the 23rd's meeting would have been a second one on the 24th
+    assert (
+        series_generate_occurrences(series=series, now=datetime(2026, 2, 1, tzinfo=SHANGHAI)) == []
+    )

@@ -758,8 +758,14 @@ def test_staff_create_a_series_and_its_meetings_appear(world):
             "title": "产业链党建联席会议",
             "chains": [world.robotics.pk],
             "venue": "党群服务中心",
-            "rrule": "FREQ=MONTHLY;BYDAY=1TU",
-            "first_starts_at": form_time(first),
+            "repeat": "monthly",
+            "monthly_by": "weekday",
+            "week": "1",
+            "weekday": "TU",
+            "start_date": first.date().isoformat(),
+            "start_time": "14:30",
+            "ends": "never",
+            "skip_days_off": "on",
             "duration_minutes": 120,
             "months_ahead": 2,
             "agenda": "通报需求办理情况",
@@ -775,8 +781,11 @@ def test_staff_create_a_series_and_its_meetings_appear(world):
         "liaison",
         "chief",
     }
+    assert series.rrule == "FREQ=MONTHLY;BYDAY=1TU"
+    assert series.skip_days_off
     detail = client.get(url("series-detail", series.pk)).content.decode()
     assert "产业链党建联席会议" in detail
+    assert "every month on the first Tuesday at 14:30" in detail
     response = client.post(url("series-generate", series.pk), follow=True)
     assert "already exist" in response.content.decode()
 
@@ -788,8 +797,11 @@ def test_series_form_refuses_a_bad_rule(world):
             "kind": EventKind.JOINT_MEETING,
             "title": "联席会议",
             "venue": "党群服务中心",
+            "repeat": "custom",
             "rrule": "FREQ=SECONDLY",
-            "first_starts_at": form_time(timezone.now() + timedelta(days=1)),
+            "start_date": (timezone.localdate() + timedelta(days=1)).isoformat(),
+            "start_time": "09:00",
+            "ends": "never",
             "duration_minutes": 120,
             "months_ahead": 2,
         },
@@ -907,8 +919,11 @@ def _series_post(world, **overrides) -> dict:
         "kind": EventKind.JOINT_MEETING,
         "title": "联席会议",
         "venue": "党群服务中心",
+        "repeat": "custom",
         "rrule": "FREQ=MONTHLY;BYDAY=1TU",
-        "first_starts_at": form_time(timezone.now() + timedelta(days=1)),
+        "start_date": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        "start_time": "14:30",
+        "ends": "never",
         "duration_minutes": 120,
         "months_ahead": 2,
         **overrides,

@@ -153,7 +153,8 @@ def test_a_need_becomes_a_project(world, category, kind):
     assert roles == {world.enterprise1.pk: "lead", world.enterprise2.pk: "partner"}
     event = NeedEvent.objects.get(need=need, action=NeedEventAction.PROJECT)
     assert event.actor == world.users["staff"]
-    assert "寻求高压油缸配套" in event.note
+    assert event.data == [{"code": "action_item", "title": item.title}]
+    assert "寻求高压油缸配套" in item.title
     assert event.is_public
     # A second click does not make a twin.
     with pytest.raises(ActionItemError, match="already has"):

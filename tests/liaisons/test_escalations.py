@@ -25,6 +25,7 @@ from liaisons.models import (
 from liaisons.services import needs
 from liaisons.services.deadlines import amber_hours_left
 from liaisons.services.escalations import sweep_need_deadlines
+from liaisons.timeline import render_note
 from tests.liaisons.test_services import make_world, need_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -95,7 +96,13 @@ def test_amber_at_80_percent_of_a_long_clock(world):
     assert need.escalation_level == EscalationLevel.AMBER
     event = NeedEvent.objects.get(need=need)
     assert (event.action, event.actor, event.is_public) == (NeedEventAction.ESCALATE, None, False)
-    assert "2026-11-30 09:00" in event.note
+    assert event.data == [
+        {"code": "escalation", "level": EscalationLevel.AMBER, "due": need.resolve_due.isoformat()}
+    ]
+    with translation.override("zh-hans"):
+        assert render_note(event.data) == "临期预警——办结截止时间：2026-11-30 09:00"
+    with translation.override("en"):
+        assert render_note(event.data) == "Amber warning — resolve by 2026-11-30 09:00"
     assert told("need_escalation_amber") == {"liaison"}
     assert Notification.objects.count() == 1
     notice = Notification.objects.get()

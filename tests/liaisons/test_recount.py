@@ -2,7 +2,7 @@
 are counted again from their starts, pauses and extensions when the calendar changes."""
 
 import importlib
-from datetime import date
+from datetime import date, datetime
 from unittest import mock
 
 import pytest
@@ -22,6 +22,7 @@ from liaisons.models import (
 from liaisons.services import deadlines, needs
 from liaisons.services.escalations import sweep_need_deadlines
 from liaisons.services.recount import need_deadlines_recount
+from liaisons.timeline import NeedDeadline, render_note
 from tests.admin_helpers import admin_url
 from tests.liaisons.test_escalations import at
 from tests.liaisons.test_services import make_world, need_in
@@ -109,13 +110,17 @@ def test_holidays_entered_after_the_dispatch_move_the_deadline_and_the_urge(worl
     assert entry.actor is None
     assert entry.is_public is True  # the firm was given the resolve deadline
     assert entry.note == ""
-    assert entry.display_note == (
+    heading, moved = entry.data
+    assert heading == {"code": "deadlines_recounted"}
+    assert (moved["code"], moved["deadline"]) == ("deadline_moved", "resolve_due")
+    assert [datetime.fromisoformat(moved[name]) for name in ("old", "new")] == [ESTIMATED_DUE, DUE]
+    assert render_note(entry.data, entry.note) == (
         "Deadlines recounted after a change to the holiday calendar:\n"
         "Resolve by: 2027-01-08 17:30 → 2027-01-11 17:30"
     )
     with translation.override("zh-hans"):
         assert entry.get_action_display() == "期限重新计算"
-        assert entry.display_note == (
+        assert render_note(entry.data, entry.note) == (
             "期限因节假日调整重新计算：\n办结截止时间：2027-01-08 17:30 → 2027-01-11 17:30"
         )
     # Later gives the liaison more time: nobody is disturbed for it.
@@ -123,6 +128,10 @@ def test_holidays_entered_after_the_dispatch_move_the_deadline_and_the_urge(worl
     history = need.history.latest()
     assert history.resolve_due == DUE
     assert history.history_user is None
+
+
+def test_every_recounted_deadline_has_a_name_on_the_timeline():
+    assert set(NeedDeadline.values) == set(deadlines.DEADLINE_BASIS)
 
 
 def test_a_deadline_that_comes_earlier_is_told_to_the_liaison(world):
@@ -274,9 +283,15 @@ def test_other_open_deadlines_are_counted_again_too(world):
     # Only the firm-facing deadlines are on its timeline.
     assert [entry.is_public for entry in recount_entries(submitted)] == [False]
     assert [entry.is_public for entry in recount_entries(replied)] == [True]
-    assert "Sign for by: 2027-01-01 16:00 → 2027-01-04 16:00" in (
-        recount_entries(waiting)[0].display_note
-    )
+    (entry,) = recount_entries(waiting)
+    # The lines follow the need's order of deadlines, whatever order they were counted in.
+    assert [stored.get("deadline") for stored in entry.data] == [
+        None,
+        "sign_due",
+        "first_contact_due",
+        "resolve_due",
+    ]
+    assert "Sign for by: 2027-01-01 16:00 → 2027-01-04 16:00" in render_note(entry.data)
 
 
 def test_a_reopened_need_is_counted_from_its_reopening(world):

@@ -13,6 +13,7 @@ from alliance.models import Notification
 from liaisons.exceptions import NeedActionError, NeedPermissionError, NeedTransitionError
 from liaisons.models import DepartmentResource, NeedCategory, NeedEvent, NeedEventAction, NeedStatus
 from liaisons.services import resources as services
+from liaisons.timeline import render_note
 from liaisons.vocabulary import LEXICON
 from tests import factories
 from tests.liaisons.conftest import make_need
@@ -222,7 +223,14 @@ def test_liaison_links_a_resource_public_timeline_and_firm_told(world, need):
     assert event.action == NeedEventAction.LINK_RESOURCE
     assert event.is_public
     assert event.actor == world.users["L1"]
-    assert event.note == "“科技贷”（科学技术局）"
+    assert (event.note, event.data) == (
+        "",
+        [{"code": "resource", "title": "科技贷", "department": "科学技术局"}],
+    )
+    with translation.override("zh-hans"):
+        assert render_note(event.data) == "“科技贷”（科学技术局）"
+    with translation.override("en"):
+        assert render_note(event.data) == "“科技贷” (科学技术局)"
     told = Notification.objects.get(kind="need_resource_linked")
     assert told.recipient == world.users["S1"]
     assert "科技贷" in told.body

@@ -39,6 +39,7 @@ from liaisons.models import (
     Urgency,
 )
 from liaisons.services import deadlines, escalations, needs, recount
+from liaisons.timeline import render_note
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -579,6 +580,7 @@ def test_a_missing_time_limit_never_stops_a_firm_from_submitting(world):
 
 def test_accept_may_correct_category_and_urgency(world):
     need = need_in(world, NeedStatus.SUBMITTED)
+    category_before, urgency_before = need.category, need.urgency
     need = needs.need_accept(
         need=need,
         actor=world.staff,
@@ -592,18 +594,28 @@ def test_accept_may_correct_category_and_urgency(world):
         Urgency.RED,
         NOW,
     )
-    note = NeedEvent.objects.get(need=need).note
-    assert note.startswith("按办证审批处理\n")
-    assert "→" in note
+    event = NeedEvent.objects.get(need=need)
+    # What staff typed stays as typed; the corrections are the portal's own lines, as codes.
+    assert event.note == "按办证审批处理"
+    assert event.data == [
+        {"code": "category_corrected", "old": category_before, "new": "permits"},
+        {"code": "urgency_corrected", "old": urgency_before, "new": "red"},
+    ]
     assert recipients("need_accepted") == {"secretary"}
 
 
-def test_what_the_portal_writes_is_in_chinese_whatever_the_request_language(world):
-    # The test runs in English; the timeline note and the e-mail still use the portal's
-    # language for the labels they quote.
+def test_the_portal_s_timeline_lines_are_read_in_the_reader_s_language(world):
+    # The test runs in English. The timeline stores codes and shows them in each reader's
+    # language; the e-mail, written once for its recipient, uses the portal's language.
     need = need_in(world, NeedStatus.SUBMITTED)
     needs.need_accept(need=need, actor=world.staff, category=NeedCategory.PERMITS, now=NOW)
-    assert "融资 → 办证审批" in NeedEvent.objects.get(need=need).note
+    event = NeedEvent.objects.get(need=need)
+    with translation.override("zh-hans"):
+        assert render_note(event.data, event.note) == "类别更正：融资 → 办证审批"
+    with translation.override("en"):
+        assert render_note(event.data, event.note) == (
+            "Category corrected: Financing → Permits and approvals"
+        )
     assert "已受理" in Notification.objects.get(kind="need_accepted").body
 
 
@@ -658,7 +670,7 @@ def test_dispatch_starts_the_clock_and_tells_liaison_and_firm(world):
     assert events(need) == [
         (NeedEventAction.DISPATCH, NeedStatus.ACCEPTED, NeedStatus.DISPATCHED, True)
     ]
-    assert "王专员" in NeedEvent.objects.get(need=need).note
+    assert NeedEvent.objects.get(need=need).data == [{"code": "liaison", "name": "王专员"}]
     assert recipients("need_dispatched") == {"liaison"}
     assert recipients("need_dispatched_enterprise") == {"secretary"}
     to_firm = Notification.objects.get(kind="need_dispatched_enterprise")
@@ -671,11 +683,9 @@ def test_dispatch_instructions_for_the_liaison_stay_internal(world):
     need = needs.need_dispatch(
         need=need, actor=world.staff, liaison=world.liaison, note="该企业曾投诉，注意口径", now=NOW
     )
-    public = list(
-        NeedEvent.objects.filter(need=need, is_public=True).values_list("note", flat=True)
-    )
-    assert public and all("投诉" not in note for note in public)
-    assert "王专员" in public[0]
+    public = list(NeedEvent.objects.filter(need=need, is_public=True))
+    assert public and all("投诉" not in render_note(e.data, e.note) for e in public)
+    assert "王专员" in render_note(public[0].data, public[0].note)
     internal = NeedEvent.objects.get(need=need, is_public=False)
     assert internal.note == "该企业曾投诉，注意口径"
     assert "投诉" in Notification.objects.get(kind="need_dispatched").body
