@@ -35,6 +35,7 @@ from enterprises.resources import (
     check_roster_upload,
     roster_template_sheet,
 )
+from enterprises.services import membership_ensure_primary_chain
 
 
 class RosterImportForm(ImportForm):
@@ -150,6 +151,12 @@ class EnterpriseAdmin(ImportExportMixin, SimpleHistoryAdmin):
     import_form_class = RosterImportForm
     confirm_form_class = RosterConfirmImportForm
     import_template_name = "admin/enterprises/enterprise/roster_import.html"
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # After the membership inline: a firm is always a member of its 主产业链, whether it
+        # came from the roster import or from this form.
+        super().save_related(request, form, formsets, change)
+        membership_ensure_primary_chain(enterprises=[form.instance])
 
     def has_import_permission(self, request) -> bool:
         # django-import-export lets any admin user import unless told otherwise; an import

@@ -119,3 +119,51 @@ def test_signed_projects_show_and_filter_their_size_bucket(staff_client):
     assert list(filtered.context["cl"].result_list) == [big]
     filtered = staff_client.get(url, {"size": SignedProject.SizeBucket.BELOW.value})
     assert list(filtered.context["cl"].result_list) == [small]
+
+
+def _change_form_data(response) -> dict:
+    """The admin change form's data as the page shows it, its inlines included."""
+    data: dict = {}
+
+    def put(form, name):
+        value = form[name].value()
+        if value is None or value is False:
+            return
+        data[form.add_prefix(name)] = "on" if value is True else value
+
+    form = response.context["adminform"].form
+    for name in form.fields:
+        put(form, name)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for each in formset.forms:
+            for name in each.fields:
+                put(each, name)
+    return data
+
+
+@pytest.mark.django_db
+def test_changing_a_firms_primary_chain_in_the_admin_makes_it_a_member(client):
+    """A firm is counted in its 主产业链 by membership: the admin form keeps the two together,
+    and the membership of the chain it leaves stays (it may still serve it)."""
+    client.force_login(factories.StaffFactory())
+    leader = factories.ChainMembershipFactory(role=ChainMembership.Role.LEADER)
+    enterprise, old_chain = leader.enterprise, leader.chain
+    new_chain = factories.IndustryChainFactory()
+    url = admin_url(Enterprise, "change", enterprise.pk)
+    data = _change_form_data(client.get(url))
+    data["primary_chain"] = new_chain.pk
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    memberships = dict(
+        ChainMembership.objects.filter(enterprise=enterprise).values_list("chain", "role")
+    )
+    assert memberships == {
+        old_chain.pk: ChainMembership.Role.LEADER,
+        new_chain.pk: ChainMembership.Role.MEMBER,
+    }
+    # Saving again adds nothing and downgrades nobody.
+    client.post(url, _change_form_data(client.get(url)))
+    assert ChainMembership.objects.filter(enterprise=enterprise).count() == 2
