@@ -9,7 +9,7 @@ class AllianceConfig(AppConfig):
     verbose_name = _("Accounts and platform")
 
     def ready(self) -> None:
-        from alliance import pgtypes
+        from alliance import checks, pgtypes  # noqa: F401  (checks registers itself)
         from alliance.permissions import sync_park_staff_group
 
         pgtypes.connect()

@@ -30,6 +30,7 @@ PRODUCTION_ENV = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "k3y-for-a-production-like-check-only-9f8e7d6c5b4a39281706f5e4d3c2b1a0",
     "DJANGO_ALLOWED_HOSTS": "portal.example.cn",
+    "DJANGO_PORTAL_BASE_URL": "https://portal.example.cn",
 }
 
 
@@ -234,6 +235,23 @@ def test_a_short_secret_key_fails_the_deploy_check():
     )
     assert result.returncode != 0
     assert "security.W009" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "address", ["http://127.0.0.1:8000", "http://localhost:8101", "https://[::1]"]
+)
+def test_a_portal_address_on_the_machine_itself_fails_the_deploy_check(address):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=production_env(DJANGO_PORTAL_BASE_URL=address),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "alliance.W001" in result.stdout + result.stderr
 
 
 PRINT_SECURITY_SETTINGS = """

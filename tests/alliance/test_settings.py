@@ -188,6 +188,7 @@ def test_deploy_check_passes_with_production_like_variables():
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY=SECRET,
         DJANGO_ALLOWED_HOSTS="portal.example.cn",
+        DJANGO_PORTAL_BASE_URL="https://portal.example.cn",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
