@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from alliance.admin import (
+    HistoryAdmin,
     PreloadedAutocompleteInlineMixin,
     ReadOnlyAdminMixin,
     TransitionCheckedForm,
@@ -56,7 +56,7 @@ class DecisionInline(PreloadedAutocompleteInlineMixin, admin.StackedInline):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(HistoryAdmin):
     form = TransitionCheckedForm
     list_display = (
         "title",

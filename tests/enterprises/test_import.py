@@ -14,6 +14,7 @@ from html import unescape
 import openpyxl
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -563,6 +564,20 @@ def test_export_writes_the_roster_format_and_imports_back_unchanged(staff_client
     preview = upload(staff_client, response.content, name="export.xlsx")
     assert preview.context["result"].totals["skip"] == 3
     assert Enterprise.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "query", ["next=abc", "primary_chain__id__exact=abc", "is_above_scale__exact=%00"]
+)
+def test_an_export_with_filters_that_are_no_filters_is_refused_with_a_message(
+    staff_client, chains, query
+):
+    response = staff_client.post(f"{EXPORT_URL}?{query}", {"format": "0", "resource": "0"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:enterprises_enterprise_changelist")
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert messages == ["导出未进行：地址中的筛选条件无效，请在列表中重新选择筛选条件。"]
+    assert staff_client.get(f"{EXPORT_URL}?{query}").status_code == 302
 
 
 # --- the cell readers ----------------------------------------------------------------------------
