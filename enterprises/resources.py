@@ -21,6 +21,7 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import Result
 
+from alliance.xlsx import safe_text, unescaped_text
 from chains.models import IndustryChain
 from enterprises.models import Enterprise, SrdiLevel
 from enterprises.validators import normalize_credit_code
@@ -100,11 +101,15 @@ def _credit_code(value) -> str:
 
 
 class TextWidget(widgets.Widget):
+    """Free text. Written as the portal's own exports write text (`alliance.xlsx.safe_text`):
+    a cell starting with = + - @ or a tab is a formula to a spreadsheet program, so it goes
+    out behind an apostrophe, which the import takes off again."""
+
     def clean(self, value, row=None, **kwargs) -> str:
-        return _text(value)
+        return unescaped_text(_text(value))
 
     def render(self, value, obj=None, **kwargs) -> str:
-        return value or ""
+        return safe_text(value or "")
 
 
 class StockCodeWidget(TextWidget):
@@ -189,7 +194,7 @@ class ChainWidget(widgets.Widget):
         return self._chains
 
     def clean(self, value, row=None, **kwargs) -> IndustryChain | None:
-        text = _text(value)
+        text = unescaped_text(_text(value))
         if text == "":
             return None
         lookup = self._lookup()
@@ -202,7 +207,7 @@ class ChainWidget(widgets.Widget):
         return chain
 
     def render(self, value, obj=None, **kwargs) -> str:
-        return value.name if value else ""
+        return safe_text(value.name) if value else ""
 
 
 class EmployeesWidget(widgets.Widget):

@@ -580,6 +580,47 @@ def test_an_export_with_filters_that_are_no_filters_is_refused_with_a_message(
     assert staff_client.get(f"{EXPORT_URL}?{query}").status_code == 302
 
 
+EXPORT_FIELDS = {
+    f"enterpriserosterresource_{name}": "on"
+    for name in ("name", "credit_code", "short_name", "address", "parent_company", "main_products")
+}
+FORMULAS = {
+    "name": '=HYPERLINK("http://evil.example/","点我领取补贴")',
+    "short_name": "+1+1",
+    "address": "-2+3",
+    "parent_company": "@SUM(A1:A9)",
+    "main_products": "\t=1+1",
+}
+
+
+def test_export_writes_formulas_as_text_and_they_import_back_unchanged(staff_client, chains):
+    # A spreadsheet program runs a cell that starts with = + - @ or a tab as a formula: the
+    # export writes it as text behind an apostrophe, as the portal's own exports do.
+    firm = factories.EnterpriseFactory(credit_code=HENGLI, **FORMULAS)
+    response = staff_client.post(EXPORT_URL, {"format": "0", "resource": "0", **EXPORT_FIELDS})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header, cells = next(sheet.iter_rows(min_row=1, max_row=1)), next(sheet.iter_rows(min_row=2))
+    by_column = {h.value: c for h, c in zip(header, cells, strict=True)}
+    for field, column in [
+        ("name", "企业名称"),
+        ("short_name", "简称"),
+        ("address", "地址"),
+        ("parent_company", "母公司"),
+        ("main_products", "主要产品"),
+    ]:
+        cell = by_column[column]
+        assert cell.data_type == "s", field
+        assert cell.value == "'" + FORMULAS[field], field
+
+    preview = upload(staff_client, response.content, name="export.xlsx")
+    assert preview.context["result"].totals["skip"] == 1
+    confirm(staff_client, preview)
+    firm.refresh_from_db()
+    assert firm.name == FORMULAS["name"]
+    assert firm.parent_company == FORMULAS["parent_company"]
+
+
 # --- the cell readers ----------------------------------------------------------------------------
 
 
