@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, IntegerField, Model, OuterRef, Q, Subquery
@@ -15,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from alliance.admin_widgets import CheckedAutocompleteSelect
 from alliance.models import CalendarDay, Notification, User, WeeklyReport, WorkerHeartbeat
 from alliance.paginators import LargeTableAdminMixin
 from liaisons.services import escalations
@@ -112,7 +112,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class PreloadedAutocompleteSelect(AutocompleteSelect):
+class PreloadedAutocompleteSelect(CheckedAutocompleteSelect):
     """An autocomplete that labels its current choice from the row's already loaded object.
 
     Django's autocomplete widget looks its selected object up again for every form, so an

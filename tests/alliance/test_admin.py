@@ -368,3 +368,28 @@ def test_a_history_page_still_opens_for_a_real_object(staff_client):
         ).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize("bad", ["\x00", "abc", "99999999999999999999999", "1e3"])
+def test_a_change_form_with_an_impossible_autocomplete_value_shows_the_error(staff_client, bad):
+    # Django's autocomplete widget looks the posted value up to label it when the form is
+    # shown again, and a value that cannot be a key made that a server error.
+    event = factories.EventFactory(title="联席会议")
+    url = reverse("admin:events_event_change", args=[event.pk])
+    response = staff_client.post(url, {"title": "联席会议", "organizer": bad, "chains": [bad]})
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert {"organizer", "chains"} <= set(errors)
+    event.refresh_from_db()
+    assert event.organizer is None
+
+
+def test_every_admin_checks_its_autocomplete_values():
+    from alliance.admin_widgets import CheckedAutocompleteMixin
+
+    unchecked = [
+        type(model_admin).__name__
+        for model_admin in admin.site._registry.values()
+        if not isinstance(model_admin, CheckedAutocompleteMixin)
+    ]
+    assert unchecked == []
