@@ -93,6 +93,19 @@ def clean_original_name(name: str) -> str:
     return (stem + extension) or "file"
 
 
+def size_labels(size: int, limit: int) -> tuple[str, str]:
+    """A size and the limit it passes, as people read them (10.0 MB), with the exact bytes
+    when the two round to the same figure: "10.0 MB, at most 10.0 MB" would explain nothing."""
+    shown, allowed = filesizeformat(size), filesizeformat(limit)
+    if shown != allowed:
+        return shown, allowed
+    exact = _("%(size)s (%(bytes)s bytes)")
+    return (
+        exact % {"size": shown, "bytes": f"{size:,}"},
+        exact % {"size": allowed, "bytes": f"{limit:,}"},
+    )
+
+
 def _extension(name: str) -> str:
     return os.path.splitext(name)[1].lower()
 
@@ -130,14 +143,11 @@ def validate_attachment(upload: UploadedFile) -> None:
     if not upload.size:
         raise ValidationError(_("“%(name)s” is empty."), code="empty", params={"name": name})
     if upload.size > MAX_ATTACHMENT_BYTES:
+        size, limit = size_labels(upload.size, MAX_ATTACHMENT_BYTES)
         raise ValidationError(
             _("“%(name)s” is %(size)s; each file may be at most %(limit)s."),
             code="too_large",
-            params={
-                "name": name,
-                "size": filesizeformat(upload.size),
-                "limit": filesizeformat(MAX_ATTACHMENT_BYTES),
-            },
+            params={"name": name, "size": size, "limit": limit},
         )
     mime_types, ooxml_part = ALLOWED_TYPES[extension]
     detected = _sniff(upload)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import translation
 
 from liaisons.models import Need, NeedAttachment, NeedStatus
 from liaisons.uploads import (
@@ -89,6 +90,37 @@ def test_oversized_file_is_refused_with_the_limit():
         validate_attachment(big)
     assert error.value.code == "too_large"
     assert "10.0" in error.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        # One byte over: both round to 10.0 MB, so the exact sizes are given.
+        (
+            1,
+            "“扫描件.pdf”大小为10.0\xa0MB（10,485,761字节），"
+            "每个文件不得超过10.0\xa0MB（10,485,760字节）。",
+        ),
+        (5 * 1024 * 1024, "“扫描件.pdf”大小为15.0\xa0MB，每个文件不得超过10.0\xa0MB。"),
+    ],
+)
+def test_the_size_message_gives_the_size_of_the_file_not_the_limit_twice(extra, message):
+    big = upload("扫描件.pdf", pdf_bytes().ljust(MAX_ATTACHMENT_BYTES + extra, b"\x00"))
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationError) as error:
+            validate_attachment(big)
+        assert error.value.messages == [message]
+
+
+def test_the_size_message_in_english():
+    big = upload("scan.pdf", pdf_bytes().ljust(MAX_ATTACHMENT_BYTES + 1, b"\x00"))
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            validate_attachment(big)
+        assert error.value.messages == [
+            "“scan.pdf” is 10.0\xa0MB (10,485,761 bytes); each file may be at most 10.0\xa0MB "
+            "(10,485,760 bytes)."
+        ]
 
 
 def test_a_file_of_exactly_the_limit_passes():
