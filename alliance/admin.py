@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from alliance.admin_widgets import CheckedAutocompleteSelect
+from alliance.admin_input import CheckedAutocompleteSelect
 from alliance.models import CalendarDay, Notification, User, WeeklyReport, WorkerHeartbeat
 from alliance.paginators import LargeTableAdminMixin
 from liaisons.services import escalations

@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from alliance.admin_widgets import CheckedAutocompleteMixin
+from alliance.admin_input import CheckedInputAdminMixin
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -24,12 +24,12 @@ class PortalAdminSite(admin.AdminSite):
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every admin, including ones added later, gets the autocomplete widgets that look up
-        only values that can be keys (alliance.admin_widgets)."""
+        only values that can be keys (alliance.admin_input)."""
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, CheckedAutocompleteMixin):
+        if not issubclass(admin_class, CheckedInputAdminMixin):
             admin_class = type(
                 admin_class.__name__,
-                (CheckedAutocompleteMixin, admin_class),
+                (CheckedInputAdminMixin, admin_class),
                 {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__},
             )
         super().register(model_or_iterable, admin_class, **options)

@@ -385,11 +385,29 @@ def test_a_change_form_with_an_impossible_autocomplete_value_shows_the_error(sta
 
 
 def test_every_admin_checks_its_autocomplete_values():
-    from alliance.admin_widgets import CheckedAutocompleteMixin
+    from alliance.admin_input import CheckedInputAdminMixin
 
     unchecked = [
         type(model_admin).__name__
         for model_admin in admin.site._registry.values()
-        if not isinstance(model_admin, CheckedAutocompleteMixin)
+        if not isinstance(model_admin, CheckedInputAdminMixin)
     ]
     assert unchecked == []
+
+
+@pytest.mark.parametrize(
+    ("changelist", "query"),
+    [
+        ("liaisons_need", "status__exact=%00"),
+        ("events_invitation", "rsvp__exact=abc%00def"),
+        ("enterprises_enterprise", "srdi_level__exact=%00"),
+    ],
+)
+def test_a_nul_in_a_list_filter_gets_the_lists_error_page(staff_client, changelist, query):
+    # PostgreSQL refuses a NUL in a text parameter: the list answers as to any filter it
+    # cannot apply, by sending the browser to its error page.
+    url = reverse(f"admin:{changelist}_changelist")
+    response = staff_client.get(f"{url}?{query}")
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?e=1"
+    assert staff_client.get(f"{url}?{query}&e=1").status_code == 200

@@ -567,7 +567,13 @@ def test_export_writes_the_roster_format_and_imports_back_unchanged(staff_client
 
 
 @pytest.mark.parametrize(
-    "query", ["next=abc", "primary_chain__id__exact=abc", "is_above_scale__exact=%00"]
+    "query",
+    [
+        "next=abc",
+        "primary_chain__id__exact=abc",
+        "is_above_scale__exact=%00",
+        "srdi_level__exact=%00",
+    ],
 )
 def test_an_export_with_filters_that_are_no_filters_is_refused_with_a_message(
     staff_client, chains, query
