@@ -149,6 +149,14 @@ STORAGES = {
 # Upload limits: keep Django's request caps and bound each file (checked again per field).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# All the files of one request together; bytes past it are not even stored while the request
+# is read, and the form says so (alliance.upload_cap).
+UPLOAD_MAX_REQUEST_BYTES = env.get_int("DJANGO_UPLOAD_MAX_REQUEST_MB", 30, minimum=1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "alliance.upload_cap.RequestUploadCapHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 ROSTER_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 ROSTER_IMPORT_MAX_ROWS = 5000
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 import openpyxl
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import Result
 
+from alliance.upload_cap import size_labels, validate_request_total
 from alliance.xlsx import safe_text, unescaped_text
 from chains.models import IndustryChain
 from enterprises.models import Enterprise, SrdiLevel
@@ -244,11 +244,13 @@ def check_roster_upload(upload) -> None:
             )
             % {"name": name}
         )
+    validate_request_total([upload])
     limit = settings.ROSTER_IMPORT_MAX_BYTES
     if upload.size > limit:
+        size, limit_label = size_labels(upload.size, limit)
         raise ValidationError(
             _("The file is %(size)s; at most %(limit)s can be imported at once.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            % {"size": size, "limit": limit_label}
         )
     upload.seek(0)
     if upload.read(len(XLSX_MAGIC)) != XLSX_MAGIC:

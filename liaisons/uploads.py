@@ -17,8 +17,9 @@ from collections.abc import Iterable
 import magic
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
+from alliance.upload_cap import size_labels, validate_request_total
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS_PER_SUBMISSION = 10
@@ -93,19 +94,6 @@ def clean_original_name(name: str) -> str:
     return (stem + extension) or "file"
 
 
-def size_labels(size: int, limit: int) -> tuple[str, str]:
-    """A size and the limit it passes, as people read them (10.0 MB), with the exact bytes
-    when the two round to the same figure: "10.0 MB, at most 10.0 MB" would explain nothing."""
-    shown, allowed = filesizeformat(size), filesizeformat(limit)
-    if shown != allowed:
-        return shown, allowed
-    exact = _("%(size)s (%(bytes)s bytes)")
-    return (
-        exact % {"size": shown, "bytes": f"{size:,}"},
-        exact % {"size": allowed, "bytes": f"{limit:,}"},
-    )
-
-
 def _extension(name: str) -> str:
     return os.path.splitext(name)[1].lower()
 
@@ -174,6 +162,7 @@ def validate_attachments(uploads: Iterable[UploadedFile]) -> list[UploadedFile]:
             code="too_many",
             params={"limit": MAX_ATTACHMENTS_PER_SUBMISSION, "count": len(uploads)},
         )
+    validate_request_total(uploads)
     errors: list[ValidationError] = []
     for upload in uploads:
         try:

@@ -22,6 +22,7 @@ OUR_VARIABLES = (
     "DJANGO_STATIC_MANIFEST",
     "DJANGO_SECURE_SSL_REDIRECT",
     "AXES_FAILURE_LIMIT",
+    "DJANGO_UPLOAD_MAX_REQUEST_MB",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for Playwright in tests; never in deployment
 )
 PROBE = (
@@ -29,7 +30,8 @@ PROBE = (
     "print(json.dumps({k: str(getattr(s, k)) for k in ("
     "'DEBUG', 'LANGUAGE_CODE', 'TIME_ZONE', 'USE_TZ', 'CELERY_BROKER_URL', 'EMAIL_BACKEND',"
     "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'SECURE_SSL_REDIRECT',"
-    "'ALLOWED_HOSTS', 'EMAIL_FILE_PATH', 'LANGUAGES', 'CELERY_BROKER_TRANSPORT_OPTIONS')} | "
+    "'ALLOWED_HOSTS', 'EMAIL_FILE_PATH', 'LANGUAGES', 'CELERY_BROKER_TRANSPORT_OPTIONS',"
+    "'UPLOAD_MAX_REQUEST_BYTES')} | "
     "{'DB_ENGINE': s.DATABASES['default']['ENGINE'],"
     " 'DB_NAME': str(s.DATABASES['default']['NAME']),"
     " 'DB_OPTIONS': s.DATABASES['default'].get('OPTIONS', {}),"
@@ -70,6 +72,12 @@ def test_embedded_defaults(tmp_path):
     assert values["TIME_ZONE"] == "Asia/Shanghai"
     assert values["USE_TZ"] == "True"
     assert values["HASHER"] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert values["UPLOAD_MAX_REQUEST_BYTES"] == str(30 * 1024 * 1024)
+
+
+def test_the_upload_total_of_a_request_is_read_in_megabytes():
+    values = loaded(DJANGO_DEBUG="1", DJANGO_UPLOAD_MAX_REQUEST_MB="12")
+    assert values["UPLOAD_MAX_REQUEST_BYTES"] == str(12 * 1024 * 1024)
 
 
 def test_debug_is_off_by_default_and_production_is_hardened():
@@ -143,6 +151,14 @@ def test_postgresql_sessions_run_without_parallel_workers_or_jit_and_price_rando
             "DJANGO_SECURE_HSTS_SECONDS",
         ),
         ({"DJANGO_DEBUG": "1", "AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT"),
+        (
+            {"DJANGO_DEBUG": "1", "DJANGO_UPLOAD_MAX_REQUEST_MB": "30MB"},
+            "DJANGO_UPLOAD_MAX_REQUEST_MB",
+        ),
+        (
+            {"DJANGO_DEBUG": "1", "DJANGO_UPLOAD_MAX_REQUEST_MB": "0"},
+            "DJANGO_UPLOAD_MAX_REQUEST_MB",
+        ),
     ],
 )
 def test_malformed_values_stop_start_up_naming_the_variable(variables, named):

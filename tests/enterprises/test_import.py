@@ -443,6 +443,26 @@ def test_an_oversized_file_is_refused(staff_client, chains, settings):
     assert Enterprise.objects.count() == 0
 
 
+def test_an_oversized_file_gives_its_exact_size_when_it_rounds_to_the_limit(
+    staff_client, chains, settings
+):
+    content = workbook(GOOD_ROWS)
+    settings.ROSTER_IMPORT_MAX_BYTES = len(content) - 1
+    [error] = form_errors(upload(staff_client, content))
+    assert f"（{len(content):,}字节）" in error
+    assert f"（{len(content) - 1:,}字节）" in error
+
+
+def test_a_roster_over_the_total_of_one_request_is_refused_and_not_read(
+    staff_client, chains, settings
+):
+    content = workbook(GOOD_ROWS)
+    settings.UPLOAD_MAX_REQUEST_BYTES = len(content) - 1
+    [error] = form_errors(upload(staff_client, content))
+    assert error.startswith("这些文件合计超过")
+    assert Enterprise.objects.count() == 0
+
+
 def test_too_many_rows_are_refused(staff_client, chains, settings):
     settings.ROSTER_IMPORT_MAX_ROWS = 2
     response = upload(staff_client, workbook(GOOD_ROWS))
