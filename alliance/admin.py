@@ -7,20 +7,22 @@ from datetime import date
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, IntegerField, Model, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from alliance import services, workcalendar
+from alliance.admin_input import CheckedAutocompleteSelect
 from alliance.forms import CalendarScheduleForm
 from alliance.models import (
     CalendarDay,
@@ -101,7 +103,32 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class PreloadedAutocompleteSelect(AutocompleteSelect):
+def _pk_or_404(field, value: str):
+    try:
+        return field.to_python(unquote(value))
+    except (ValidationError, ValueError, TypeError):
+        raise Http404 from None
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple_history's admin, with its ids checked as Django's own admin pages check theirs.
+
+    Its history pages hand the URL's text straight to the database, so "abc" or a NUL in the
+    place of an id was a server error; an id that cannot be a primary key is not found.
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        _pk_or_404(self.model._meta.pk, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        _pk_or_404(self.model._meta.pk, object_id)
+        history = getattr(self.model, self.model._meta.simple_history_manager_attribute)
+        _pk_or_404(history.model._meta.pk, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class PreloadedAutocompleteSelect(CheckedAutocompleteSelect):
     """An autocomplete that labels its current choice from the row's already loaded object.
 
     Django's autocomplete widget looks its selected object up again for every form, so an

@@ -13,12 +13,26 @@ from django.contrib import admin
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
+from alliance.admin_input import CheckedInputAdminMixin
+
 
 class PortalAdminSite(admin.AdminSite):
     site_header = _("Red Chain alliance portal · administration")
     site_title = _("Red Chain administration")
     index_title = _("Records")
     enable_nav_sidebar = False
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every admin, including ones added later, gets the autocomplete widgets that look up
+        only values that can be keys (alliance.admin_input)."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, CheckedInputAdminMixin):
+            admin_class = type(
+                admin_class.__name__,
+                (CheckedInputAdminMixin, admin_class),
+                {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
 
     def get_app_list(self, request, app_label=None):
         """Django's list, built when first read (a template iterating it, `if not app_list`)."""

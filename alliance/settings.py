@@ -149,6 +149,14 @@ STORAGES = {
 # Upload limits: keep Django's request caps and bound each file (checked again per field).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# All the files of one request together; bytes past it are not even stored while the request
+# is read, and the form says so (alliance.upload_cap).
+UPLOAD_MAX_REQUEST_BYTES = env.get_int("DJANGO_UPLOAD_MAX_REQUEST_MB", 30, minimum=1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "alliance.upload_cap.RequestUploadCapHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 ROSTER_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 ROSTER_IMPORT_MAX_ROWS = 5000
 
@@ -190,6 +198,12 @@ SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 LANGUAGE_COOKIE_SECURE = SECURE
 SESSION_COOKIE_HTTPONLY = True
+# The language cookie travels like the session cookie: no script reads it (the switcher is a
+# form), and a cross-site request carries it only on a top-level navigation.
+LANGUAGE_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working day
 SECURE_SSL_REDIRECT = env.get_bool("DJANGO_SECURE_SSL_REDIRECT", SECURE)
 SECURE_HSTS_SECONDS = env.get_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000 if SECURE else 0)

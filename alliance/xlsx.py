@@ -61,6 +61,14 @@ def safe_text(value: str) -> str:
     return text
 
 
+def unescaped_text(value: str) -> str:
+    """Text read back from a sheet the portal wrote: the apostrophe `safe_text` put in front of
+    a formula is dropped, so that an exported file imports back unchanged."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
 def sheet_title(title: str) -> str:
     cleaned = force_str(title).translate(SHEET_TITLE_FORBIDDEN).strip("'") or "Sheet"
     return cleaned[:SHEET_TITLE_MAX]

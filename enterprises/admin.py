@@ -4,6 +4,7 @@ import contextlib
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -15,9 +16,8 @@ from django.views.decorators.http import require_GET
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
-from simple_history.admin import SimpleHistoryAdmin
 
-from alliance.admin import PreloadedAutocompleteInlineMixin
+from alliance.admin import HistoryAdmin, PreloadedAutocompleteInlineMixin
 from alliance.xlsx import xlsx_response
 from enterprises.models import (
     ChainMembership,
@@ -101,7 +101,7 @@ class ChainMemberInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class EnterpriseAdmin(ImportExportMixin, HistoryAdmin):
     list_display = (
         "name",
         "short_name",
@@ -189,6 +189,21 @@ class EnterpriseAdmin(ImportExportMixin, SimpleHistoryAdmin):
             "roster_max_rows": settings.ROSTER_IMPORT_MAX_ROWS,
         }
 
+    def export_action(self, request):
+        # The export reads the list's filters from the address, as the list does; the list
+        # answers filters it cannot apply with its error page, the export would fail outright.
+        try:
+            return super().export_action(request)
+        except IncorrectLookupParameters:
+            messages.error(
+                request,
+                _(
+                    "Nothing was exported: the filters in the address are not valid. Choose the "
+                    "filters again on the list."
+                ),
+            )
+            return redirect(reverse("admin:enterprises_enterprise_changelist"))
+
     def get_export_filename(self, request, queryset, file_format) -> str:
         return f"enterprise-roster-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
 
@@ -254,7 +269,7 @@ class EnterpriseAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PartyOrganization)
-class PartyOrganizationAdmin(SimpleHistoryAdmin):
+class PartyOrganizationAdmin(HistoryAdmin):
     list_display = (
         "name",
         "kind",

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 import openpyxl
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import Result
 
-from alliance.xlsx import Sheet
+from alliance.upload_cap import size_labels, validate_request_total
+from alliance.xlsx import Sheet, safe_text, unescaped_text
 from chains.models import IndustryChain
 from enterprises.models import Enterprise, SrdiLevel
 from enterprises.services import membership_ensure_primary_chain
@@ -121,11 +121,15 @@ def _credit_code(value) -> str:
 
 
 class TextWidget(widgets.Widget):
+    """Free text. Written as the portal's own exports write text (`alliance.xlsx.safe_text`):
+    a cell starting with = + - @ or a tab is a formula to a spreadsheet program, so it goes
+    out behind an apostrophe, which the import takes off again."""
+
     def clean(self, value, row=None, **kwargs) -> str:
-        return _text(value)
+        return unescaped_text(_text(value))
 
     def render(self, value, obj=None, **kwargs) -> str:
-        return value or ""
+        return safe_text(value or "")
 
 
 class StockCodeWidget(TextWidget):
@@ -210,7 +214,7 @@ class ChainWidget(widgets.Widget):
         return self._chains
 
     def clean(self, value, row=None, **kwargs) -> IndustryChain | None:
-        text = _text(value)
+        text = unescaped_text(_text(value))
         if text == "":
             return None
         lookup = self._lookup()
@@ -223,7 +227,7 @@ class ChainWidget(widgets.Widget):
         return chain
 
     def render(self, value, obj=None, **kwargs) -> str:
-        return value.name if value else ""
+        return safe_text(value.name) if value else ""
 
 
 class EmployeesWidget(widgets.Widget):
@@ -276,11 +280,13 @@ def check_roster_upload(upload) -> None:
             )
             % {"name": name}
         )
+    validate_request_total([upload])
     limit = settings.ROSTER_IMPORT_MAX_BYTES
     if upload.size > limit:
+        size, limit_label = size_labels(upload.size, limit)
         raise ValidationError(
             _("The file is %(size)s; at most %(limit)s can be imported at once.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            % {"size": size, "limit": limit_label}
         )
     upload.seek(0)
     if upload.read(len(XLSX_MAGIC)) != XLSX_MAGIC:

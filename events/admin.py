@@ -4,9 +4,9 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from alliance.admin import (
+    HistoryAdmin,
     PreloadedAutocompleteInlineMixin,
     ReadOnlyAdminMixin,
     TransitionCheckedForm,
@@ -112,7 +112,7 @@ class DecisionInline(PreloadedAutocompleteInlineMixin, admin.StackedInline):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(HistoryAdmin):
     form = TransitionCheckedForm
     list_display = (
         "title",

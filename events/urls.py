@@ -1,6 +1,23 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from events import views
+
+
+class FeedTokenConverter:
+    """What `new_feed_token` can produce (URL-safe base64, at most the column's 64 characters).
+    Anything else is no token: the route does not match and the answer is 404, before a NUL or
+    a 10,000-character value reaches the database."""
+
+    regex = "[A-Za-z0-9_-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(FeedTokenConverter, "feedtoken")
 
 app_name = "events"
 
@@ -33,6 +50,6 @@ urlpatterns = [
     path("calendar/", views.calendar_feed_page, name="calendar-feed"),
     path("calendar/new/", views.calendar_feed_create, name="calendar-feed-create"),
     path("calendar/revoke/", views.calendar_feed_revoke_view, name="calendar-feed-revoke"),
-    path("feed/<str:token>.ics", views.calendar_feed_ics, name="calendar-feed-ics"),
+    path("feed/<feedtoken:token>.ics", views.calendar_feed_ics, name="calendar-feed-ics"),
     path("action-items/", views.action_item_list, name="action-item-list"),
 ]

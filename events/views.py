@@ -19,12 +19,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliance.notifications import absolute_url
+from alliance.redirects import redirect_to_next
 from alliance.roles import request_is_park_staff
 from events import selectors
 from events.exceptions import EventActionError
@@ -83,15 +84,6 @@ def staff_only(view):
 def _get_event_for_user(request: HttpRequest, pk: int) -> Event:
     events = selectors.events_visible_to(request.user, staff=request_is_park_staff(request))
     return get_object_or_404(events.select_related("series"), pk=pk)
-
-
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def _posted(request: HttpRequest):
@@ -385,7 +377,7 @@ def invitation_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Your reply was saved: %(reply)s.") % {"reply": invitation.get_rsvp_display()},
         )
-    return redirect(_safe_next(request, fallback))
+    return redirect_to_next(request, fallback)
 
 
 @login_required

@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from alliance.admin import (
+    HistoryAdmin,
     NamedRelatedFilter,
     PreloadedAutocompleteInlineMixin,
     ReadOnlyAdminMixin,
@@ -177,7 +177,7 @@ class TaskForceMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(DepartmentResource)
-class DepartmentResourceAdmin(SimpleHistoryAdmin):
+class DepartmentResourceAdmin(HistoryAdmin):
     list_display = (
         "title",
         "department",
@@ -247,7 +247,7 @@ NUMBER_PREFIX = re.compile(rf"{re.escape(numbering.PREFIX)}-[0-9]{{4}}(-[0-9]*)?
 
 
 @admin.register(Need)
-class NeedAdmin(LargeTableAdminMixin, SimpleHistoryAdmin):
+class NeedAdmin(LargeTableAdminMixin, HistoryAdmin):
     list_display = (
         "number",
         "title",
@@ -406,7 +406,7 @@ class ProgressInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(SimpleHistoryAdmin):
+class ActionItemAdmin(HistoryAdmin):
     list_display = ("title", "kind", "status", "owner", "due_date", "chain_names", "origin_need")
     list_filter = ("kind", "status", "chains", "due_date")
     list_select_related = ("owner", "origin_need")

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 import magic
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+
+from alliance.upload_cap import size_labels, validate_request_total
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS_PER_SUBMISSION = 10
@@ -130,14 +131,11 @@ def validate_attachment(upload: UploadedFile) -> None:
     if not upload.size:
         raise ValidationError(_("“%(name)s” is empty."), code="empty", params={"name": name})
     if upload.size > MAX_ATTACHMENT_BYTES:
+        size, limit = size_labels(upload.size, MAX_ATTACHMENT_BYTES)
         raise ValidationError(
             _("“%(name)s” is %(size)s; each file may be at most %(limit)s."),
             code="too_large",
-            params={
-                "name": name,
-                "size": filesizeformat(upload.size),
-                "limit": filesizeformat(MAX_ATTACHMENT_BYTES),
-            },
+            params={"name": name, "size": size, "limit": limit},
         )
     mime_types, ooxml_part = ALLOWED_TYPES[extension]
     detected = _sniff(upload)
@@ -164,6 +162,7 @@ def validate_attachments(uploads: Iterable[UploadedFile]) -> list[UploadedFile]:
             code="too_many",
             params={"limit": MAX_ATTACHMENTS_PER_SUBMISSION, "count": len(uploads)},
         )
+    validate_request_total(uploads)
     errors: list[ValidationError] = []
     for upload in uploads:
         try:

@@ -260,7 +260,9 @@ django.setup()
 from django.conf import settings as s
 print(json.dumps({name: getattr(s, name) for name in (
     "DEBUG", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY",
-    "SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", "SECURE_HSTS_INCLUDE_SUBDOMAINS")}))
+    "SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "LANGUAGE_COOKIE_SECURE", "LANGUAGE_COOKIE_HTTPONLY", "LANGUAGE_COOKIE_SAMESITE",
+    "SESSION_COOKIE_SAMESITE")}))
 """
 
 
@@ -274,6 +276,20 @@ def test_cookies_are_secure_and_hsts_is_on_when_not_in_debug():
     assert values["SESSION_COOKIE_HTTPONLY"] is True
     assert values["SECURE_HSTS_SECONDS"] >= 31_536_000
     assert values["SECURE_SSL_REDIRECT"] is True
+    # The language cookie is sent like the session cookie: HTTPS only, no script, same site.
+    assert values["LANGUAGE_COOKIE_SECURE"] is True
+    assert values["LANGUAGE_COOKIE_HTTPONLY"] is True
+    assert values["LANGUAGE_COOKIE_SAMESITE"] == values["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_the_language_switch_sets_a_same_site_http_only_cookie(client, settings):
+    settings.LANGUAGE_COOKIE_SECURE = True  # as in production (the tests speak plain HTTP)
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    header = response.cookies[settings.LANGUAGE_COOKIE_NAME].output()
+    attributes = {part.strip().split("=")[0].lower() for part in header.split(";")}
+    assert {"samesite", "httponly", "secure"} <= attributes, header
+    assert "SameSite=Lax" in header
 
 
 def test_debug_turns_the_https_only_settings_off():

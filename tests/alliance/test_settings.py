@@ -24,6 +24,7 @@ OUR_VARIABLES = (
     "AXES_FAILURE_LIMIT",
     "WEB_PORT",
     "DJANGO_PORTAL_BASE_URL",
+    "DJANGO_UPLOAD_MAX_REQUEST_MB",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for Playwright in tests; never in deployment
 )
 PROBE = (
@@ -32,7 +33,7 @@ PROBE = (
     "'DEBUG', 'LANGUAGE_CODE', 'TIME_ZONE', 'USE_TZ', 'CELERY_BROKER_URL', 'EMAIL_BACKEND',"
     "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS', 'SECURE_SSL_REDIRECT',"
     "'ALLOWED_HOSTS', 'EMAIL_FILE_PATH', 'LANGUAGES', 'CELERY_BROKER_TRANSPORT_OPTIONS',"
-    "'PORTAL_BASE_URL')} | "
+    "'PORTAL_BASE_URL', 'UPLOAD_MAX_REQUEST_BYTES')} | "
     "{'DB_ENGINE': s.DATABASES['default']['ENGINE'],"
     " 'DB_NAME': str(s.DATABASES['default']['NAME']),"
     " 'DB_OPTIONS': s.DATABASES['default'].get('OPTIONS', {}),"
@@ -73,6 +74,12 @@ def test_embedded_defaults(tmp_path):
     assert values["TIME_ZONE"] == "Asia/Shanghai"
     assert values["USE_TZ"] == "True"
     assert values["HASHER"] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert values["UPLOAD_MAX_REQUEST_BYTES"] == str(30 * 1024 * 1024)
+
+
+def test_the_upload_total_of_a_request_is_read_in_megabytes():
+    values = loaded(DJANGO_DEBUG="1", DJANGO_UPLOAD_MAX_REQUEST_MB="12")
+    assert values["UPLOAD_MAX_REQUEST_BYTES"] == str(12 * 1024 * 1024)
 
 
 def test_debug_is_off_by_default_and_production_is_hardened():
@@ -171,6 +178,14 @@ def test_postgresql_sessions_run_without_parallel_workers_or_jit_and_price_rando
         (
             {"DJANGO_DEBUG": "1", "DJANGO_PORTAL_BASE_URL": "https://portal.example.cn/?a=1"},
             "DJANGO_PORTAL_BASE_URL",
+        ),
+        (
+            {"DJANGO_DEBUG": "1", "DJANGO_UPLOAD_MAX_REQUEST_MB": "30MB"},
+            "DJANGO_UPLOAD_MAX_REQUEST_MB",
+        ),
+        (
+            {"DJANGO_DEBUG": "1", "DJANGO_UPLOAD_MAX_REQUEST_MB": "0"},
+            "DJANGO_UPLOAD_MAX_REQUEST_MB",
         ),
     ],
 )

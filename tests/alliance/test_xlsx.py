@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from alliance.xlsx import Percent, Sheet, safe_text, sheet_title, write_workbook, xlsx_response
+from alliance.xlsx import (
+    Percent,
+    Sheet,
+    safe_text,
+    sheet_title,
+    unescaped_text,
+    write_workbook,
+    xlsx_response,
+)
 
 
 def _read(*sheets):
@@ -58,6 +66,15 @@ def test_formula_like_text_stays_text():
 def test_control_characters_are_dropped():
     assert safe_text("融资\x00需求\x07") == "融资需求"
     assert _read(Sheet("s", ["t"], [["a\x1bb"]])).active["A2"].value == "ab"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+86", "-5", "@A1", "\t=x", "普通文本", "'quoted'"])
+def test_unescaped_text_undoes_safe_text(text):
+    assert unescaped_text(safe_text(text)) == text
+
+
+def test_unescaped_text_keeps_an_apostrophe_that_guards_no_formula():
+    assert unescaped_text("'恒立'") == "'恒立'"
 
 
 def test_sheet_titles_are_made_legal():

@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -553,6 +554,26 @@ def test_an_oversized_file_is_refused(staff_client, chains, settings):
     assert Enterprise.objects.count() == 0
 
 
+def test_an_oversized_file_gives_its_exact_size_when_it_rounds_to_the_limit(
+    staff_client, chains, settings
+):
+    content = workbook(GOOD_ROWS)
+    settings.ROSTER_IMPORT_MAX_BYTES = len(content) - 1
+    [error] = form_errors(upload(staff_client, content))
+    assert f"（{len(content):,}字节）" in error
+    assert f"（{len(content) - 1:,}字节）" in error
+
+
+def test_a_roster_over_the_total_of_one_request_is_refused_and_not_read(
+    staff_client, chains, settings
+):
+    content = workbook(GOOD_ROWS)
+    settings.UPLOAD_MAX_REQUEST_BYTES = len(content) - 1
+    [error] = form_errors(upload(staff_client, content))
+    assert error.startswith("这些文件合计超过")
+    assert Enterprise.objects.count() == 0
+
+
 def test_too_many_rows_are_refused(staff_client, chains, settings):
     settings.ROSTER_IMPORT_MAX_ROWS = 2
     response = upload(staff_client, workbook(GOOD_ROWS))
@@ -717,6 +738,67 @@ def test_export_writes_the_roster_format_and_imports_back_unchanged(staff_client
     preview = upload(staff_client, response.content, name="export.xlsx")
     assert preview.context["result"].totals["skip"] == 3
     assert Enterprise.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "next=abc",
+        "primary_chain__id__exact=abc",
+        "is_above_scale__exact=%00",
+        "srdi_level__exact=%00",
+    ],
+)
+def test_an_export_with_filters_that_are_no_filters_is_refused_with_a_message(
+    staff_client, chains, query
+):
+    response = staff_client.post(f"{EXPORT_URL}?{query}", {"format": "0", "resource": "0"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:enterprises_enterprise_changelist")
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert messages == ["导出未进行：地址中的筛选条件无效，请在列表中重新选择筛选条件。"]
+    assert staff_client.get(f"{EXPORT_URL}?{query}").status_code == 302
+
+
+EXPORT_FIELDS = {
+    f"enterpriserosterresource_{name}": "on"
+    for name in ("name", "credit_code", "short_name", "address", "parent_company", "main_products")
+}
+FORMULAS = {
+    "name": '=HYPERLINK("http://evil.example/","点我领取补贴")',
+    "short_name": "+1+1",
+    "address": "-2+3",
+    "parent_company": "@SUM(A1:A9)",
+    "main_products": "\t=1+1",
+}
+
+
+def test_export_writes_formulas_as_text_and_they_import_back_unchanged(staff_client, chains):
+    # A spreadsheet program runs a cell that starts with = + - @ or a tab as a formula: the
+    # export writes it as text behind an apostrophe, as the portal's own exports do.
+    firm = factories.EnterpriseFactory(credit_code=HENGLI, **FORMULAS)
+    response = staff_client.post(EXPORT_URL, {"format": "0", "resource": "0", **EXPORT_FIELDS})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    header, cells = next(sheet.iter_rows(min_row=1, max_row=1)), next(sheet.iter_rows(min_row=2))
+    by_column = {h.value: c for h, c in zip(header, cells, strict=True)}
+    for field, column in [
+        ("name", "企业名称"),
+        ("short_name", "简称"),
+        ("address", "地址"),
+        ("parent_company", "母公司"),
+        ("main_products", "主要产品"),
+    ]:
+        cell = by_column[column]
+        assert cell.data_type == "s", field
+        assert cell.value == "'" + FORMULAS[field], field
+
+    preview = upload(staff_client, response.content, name="export.xlsx")
+    assert preview.context["result"].totals["skip"] == 1
+    confirm(staff_client, preview)
+    firm.refresh_from_db()
+    assert firm.name == FORMULAS["name"]
+    assert firm.parent_company == FORMULAS["parent_company"]
 
 
 # --- the cell readers ----------------------------------------------------------------------------

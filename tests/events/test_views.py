@@ -213,6 +213,31 @@ def test_rsvp_refuses_foreign_invitations_and_open_redirects(world, salon):
     assert mine.rsvp == Rsvp.ACCEPTED
 
 
+@pytest.mark.parametrize(
+    "target",
+    ["abc", "home", "events:event-list", "//evil.example/", "/\\evil.example/", " /", "?x=1"],
+)
+def test_rsvp_sends_anything_but_a_path_of_the_portal_back_to_the_meeting(world, salon, target):
+    # A `next` that is not a path of this site (a bare word that redirect() would take for a
+    # URL name, a protocol-relative address) is ignored; the reply is saved all the same.
+    mine = salon.invitations.get(user=world.secretary)
+    response = signed_in(world.secretary).post(
+        url("invitation-rsvp", mine.pk), {"rsvp": "accepted", "next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url("event-detail", salon.pk)
+    mine.refresh_from_db()
+    assert mine.rsvp == Rsvp.ACCEPTED
+
+
+def test_rsvp_follows_a_path_of_the_portal_with_its_query(world, salon):
+    mine = salon.invitations.get(user=world.secretary)
+    response = signed_in(world.secretary).post(
+        url("invitation-rsvp", mine.pk), {"rsvp": "accepted", "next": "/events/?when=past"}
+    )
+    assert response["Location"] == "/events/?when=past"
+
+
 # --- Staff: create, invite, move, cancel ------------------------------------------------------
 
 
@@ -575,6 +600,16 @@ def test_feed_refuses_unknown_tokens_and_closed_accounts(world, salon):
     world.secretary.is_active = False
     world.secretary.save()
     assert anonymous.get(url("calendar-feed-ics", feed.token)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "token", ["%00", "abc%00def", "x" * 10_000, "..%2f..%2f", "\u202etoken", "🙂" * 43, "a b"]
+)
+def test_feed_answers_404_to_malformed_tokens(world, token):
+    # PostgreSQL refuses a NUL in a text parameter: a token that cannot be one is not looked up.
+    CalendarFeed.objects.create(user=world.secretary)
+    response = Client().get(f"/events/feed/{token}.ics")
+    assert response.status_code == 404
 
 
 def test_feed_queries_do_not_grow_with_meetings(world, django_assert_num_queries):

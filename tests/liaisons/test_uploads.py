@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import translation
 
 from liaisons.models import Need, NeedAttachment, NeedStatus
 from liaisons.uploads import (
@@ -89,6 +90,37 @@ def test_oversized_file_is_refused_with_the_limit():
         validate_attachment(big)
     assert error.value.code == "too_large"
     assert "10.0" in error.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        # One byte over: both round to 10.0 MB, so the exact sizes are given.
+        (
+            1,
+            "“扫描件.pdf”大小为10.0\xa0MB（10,485,761字节），"
+            "每个文件不得超过10.0\xa0MB（10,485,760字节）。",
+        ),
+        (5 * 1024 * 1024, "“扫描件.pdf”大小为15.0\xa0MB，每个文件不得超过10.0\xa0MB。"),
+    ],
+)
+def test_the_size_message_gives_the_size_of_the_file_not_the_limit_twice(extra, message):
+    big = upload("扫描件.pdf", pdf_bytes().ljust(MAX_ATTACHMENT_BYTES + extra, b"\x00"))
+    with translation.override("zh-hans"):
+        with pytest.raises(ValidationError) as error:
+            validate_attachment(big)
+        assert error.value.messages == [message]
+
+
+def test_the_size_message_in_english():
+    big = upload("scan.pdf", pdf_bytes().ljust(MAX_ATTACHMENT_BYTES + 1, b"\x00"))
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as error:
+            validate_attachment(big)
+        assert error.value.messages == [
+            "“scan.pdf” is 10.0\xa0MB (10,485,761 bytes); each file may be at most 10.0\xa0MB "
+            "(10,485,760 bytes)."
+        ]
 
 
 def test_a_file_of_exactly_the_limit_passes():
@@ -330,3 +362,105 @@ def test_media_files_are_not_served_at_a_public_path(client, world):
     attachment = stored(make_need(enterprise=world.enterprise1))
     client.force_login(world.users["S1"])
     assert client.get(settings.MEDIA_URL + attachment.file.name).status_code == 404
+
+
+# --- The total of one request ---------------------------------------------------------------
+
+CAP = 3000  # bytes, for these tests: two files of 2,000 bytes are too much together
+
+
+def padded_pdf(name: str, size: int = 2000):
+    return upload(name, pdf_bytes().ljust(size, b"\x00"), "application/pdf")
+
+
+def _upload_forms(world) -> dict:
+    """Every page that takes files: (user, URL, the form's other fields)."""
+    draft = make_need(
+        enterprise=world.enterprise1, status=NeedStatus.DRAFT, submitted_by=world.users["S1"]
+    )
+    waiting = make_need(
+        enterprise=world.enterprise1, status=NeedStatus.WAITING_ENTERPRISE, liaison=world.liaison1
+    )
+    working = make_need(
+        enterprise=world.enterprise1, status=NeedStatus.IN_PROGRESS, liaison=world.liaison1
+    )
+    return {
+        "need-create": ("S1", reverse("liaisons:need-create"), NEED),
+        "need-edit": ("S1", reverse("liaisons:need-edit", args=[draft.pk]), NEED),
+        "need-supply-info": (
+            "S1",
+            reverse("liaisons:need-supply-info", args=[waiting.pk]),
+            {"note": "补充材料见附件。", "expected_status": waiting.status},
+        ),
+        "need-reply": (
+            "L1",
+            reverse("liaisons:need-reply", args=[working.pk]),
+            {"resolution": "已协调。", "expected_status": working.status},
+        ),
+        "need-attach": ("L1", reverse("liaisons:need-attach", args=[working.pk]), {}),
+    }
+
+
+UPLOAD_FORMS = ["need-create", "need-edit", "need-supply-info", "need-reply", "need-attach"]
+
+
+@pytest.mark.parametrize("form", UPLOAD_FORMS)
+def test_files_over_the_total_of_one_request_are_refused_on_every_upload_form(
+    client, world, settings, form
+):
+    settings.UPLOAD_MAX_REQUEST_BYTES = CAP
+    role, url, fields = _upload_forms(world)[form]
+    english(client).force_login(world.users[role])
+    before, files_before = snapshot(), media_files()
+    files = [padded_pdf("营业执照.pdf"), padded_pdf("财务报表.pdf")]
+    response = client.post(url, {**fields, "attachments": files})
+    assert response.status_code == 200
+    assert (
+        "These files come to more than 2.9\xa0KB together; one submission may carry at most "
+        "2.9\xa0KB. Send them in several parts."
+    ) in response.content.decode()
+    assert snapshot() == before
+    assert media_files() == files_before
+
+
+@pytest.mark.parametrize("form", UPLOAD_FORMS)
+def test_files_within_the_total_are_accepted_on_every_upload_form(client, world, settings, form):
+    settings.UPLOAD_MAX_REQUEST_BYTES = CAP
+    role, url, fields = _upload_forms(world)[form]
+    client.force_login(world.users[role])
+    count = NeedAttachment.objects.count()
+    response = client.post(url, {**fields, "attachments": [padded_pdf("营业执照.pdf", CAP)]})
+    assert response.status_code == 302
+    assert NeedAttachment.objects.count() == count + 1
+
+
+def test_files_in_fields_no_form_reads_count_towards_the_total(client, world, settings):
+    # The cap is on the request, whatever field names it uses.
+    settings.UPLOAD_MAX_REQUEST_BYTES = CAP
+    role, url, _fields = _upload_forms(world)["need-attach"]
+    english(client).force_login(world.users[role])
+    before = snapshot()
+    response = client.post(
+        url, {"padding": padded_pdf("x.pdf", CAP), "attachments": [padded_pdf("a.pdf", 100)]}
+    )
+    assert response.status_code == 200
+    assert "together; one submission may carry at most" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_bytes_past_the_total_are_not_kept_while_the_request_is_read(rf, settings):
+    from alliance.upload_cap import RequestUploadCapHandler
+
+    settings.UPLOAD_MAX_REQUEST_BYTES = CAP
+    request = rf.post(
+        "/", {"a": padded_pdf("a.pdf", 2000), "b": padded_pdf("b.pdf", 2500), "note": "后面的字段"}
+    )
+    request.upload_handlers = [
+        RequestUploadCapHandler(request),
+        *[h for h in request.upload_handlers if not isinstance(h, RequestUploadCapHandler)],
+    ]
+    first, second = request.FILES["a"], request.FILES["b"]
+    assert first.read() == pdf_bytes().ljust(2000, b"\x00")  # within the total: kept whole
+    assert (second.size, second.read()) == (2500, b"")  # its real size, none of its bytes
+    assert second.over_request_cap
+    assert request.POST["note"] == "后面的字段"  # the rest of the request is still read
