@@ -57,6 +57,7 @@ test: setup-dev browser
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layering (pyproject.toml, docs/architecture.md)
 
 format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

@@ -33,7 +33,7 @@ from alliance.models import (
     WorkerHeartbeat,
 )
 from alliance.paginators import LargeTableAdminMixin
-from liaisons.services import recount
+from alliance.signals import calendar_changed
 
 
 def count_of(model: type[Model], fk: str, condition: Q | None = None) -> Coalesce:
@@ -313,15 +313,15 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        recount.need_deadlines_recount_later()
+        calendar_changed.send(sender=CalendarDay)
 
     def delete_model(self, request, obj) -> None:
         super().delete_model(request, obj)
-        recount.need_deadlines_recount_later()
+        calendar_changed.send(sender=CalendarDay)
 
     def delete_queryset(self, request, queryset) -> None:
         super().delete_queryset(request, queryset)
-        recount.need_deadlines_recount_later()
+        calendar_changed.send(sender=CalendarDay)
 
 
 @admin.register(CalendarYear)

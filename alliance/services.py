@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from alliance.models import CalendarDay, CalendarYear, User, WorkerHeartbeat
 from alliance.schedule import ScheduleDay
-from liaisons.services import recount
+from alliance.signals import calendar_changed
 
 
 def heartbeat_record(*, name: str, now: datetime | None = None) -> WorkerHeartbeat:
@@ -65,7 +65,7 @@ def calendar_schedule_enter(
                 year=year, defaults={"completed_at": now, "completed_by": actor}
             )
         if changed or completed:
-            recount.need_deadlines_recount_later()
+            calendar_changed.send(sender=CalendarDay)
     created = sum(day.day not in before for day in changed)
     return ScheduleEntered(
         created=created,
@@ -80,4 +80,4 @@ def calendar_year_reopen(*, year: CalendarYear) -> None:
     estimates again, counted again after the commit."""
     with transaction.atomic():
         year.delete()
-        recount.need_deadlines_recount_later()
+        calendar_changed.send(sender=CalendarYear)

@@ -8,7 +8,14 @@ class LiaisonsConfig(AppConfig):
     verbose_name = _("Liaisons and the three lists")
 
     def ready(self) -> None:
+        from alliance.signals import calendar_changed
+        from liaisons.services.recount import recount_on_calendar_change
         from liaisons.timelimits import ensure_default_time_limits
+
+        # The core's calendar does not know the needs: the needs listen for its changes.
+        calendar_changed.connect(
+            recount_on_calendar_change, dispatch_uid="liaisons.recount_on_calendar_change"
+        )
 
         # Like the park staff group: kept in step after every migrate and test-database flush.
         post_migrate.connect(

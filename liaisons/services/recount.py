@@ -160,6 +160,11 @@ def _earlier_messages(full: dict[int, Need], recounted: dict) -> list:
     return messages
 
 
+def recount_on_calendar_change(sender, **kwargs) -> None:
+    """Receiver of `alliance.signals.calendar_changed`."""
+    need_deadlines_recount_later()
+
+
 def need_deadlines_recount_later() -> None:
     """Queue the recount once the caller's transaction commits (a calendar day or year changed).
     If the broker cannot take it, the nightly run does it."""

@@ -548,3 +548,19 @@ def test_each_function_makes_at_most_one_query(django_assert_num_queries):
         unknown_years_ahead(date(2026, 11, 26), months=14)
     with django_assert_num_queries(0):  # 2025–2026 are all in the package
         unknown_years_ahead(date(2025, 3, 1))
+
+
+def test_a_calendar_change_reaches_the_needs_through_the_core_signal(
+    django_capture_on_commit_callbacks,
+):
+    """The calendar (core) names no app: the needs' recount listens to `calendar_changed`."""
+    from unittest import mock
+
+    from alliance.signals import calendar_changed
+    from liaisons.tasks import recount_need_deadlines
+
+    with mock.patch.object(recount_need_deadlines, "apply_async") as apply_async:
+        with django_capture_on_commit_callbacks(execute=True):
+            calendar_changed.send(sender=CalendarDay)
+            apply_async.assert_not_called()  # only once the change is committed
+        apply_async.assert_called_once()
