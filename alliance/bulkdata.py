@@ -38,7 +38,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 
 from alliance import workcalendar
-from alliance.roles import PARK_STAFF_GROUP
+from alliance.staff import PARK_STAFF_GROUP
 from chains.models import IndustryChain
 from enterprises.models import ChainMembership, Enterprise, EnterpriseContact, PartyOrganization
 from events.models import Event, EventKind, EventStatus, Invitation, Rsvp

@@ -39,7 +39,7 @@ from django.db.models import (
 from django.db.models.functions import ExtractYear, Trunc, TruncMonth
 from django.utils import timezone
 
-from alliance.roles import is_park_staff
+from alliance.staff import is_park_staff
 from chains.models import ChainIndicator, IndustryChain, PeriodKind
 from enterprises.models import (
     ChainMembership,

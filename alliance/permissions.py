@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import Group, Permission
 
-from alliance.roles import PARK_STAFF_GROUP
+from alliance.staff import PARK_STAFF_GROUP
 
 PORTAL_APPS = ("alliance", "chains", "enterprises", "liaisons", "events")
 

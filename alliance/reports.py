@@ -75,7 +75,7 @@ from django.utils import timezone
 
 from alliance.models import User, WeeklyReport
 from alliance.notifications import notify
-from alliance.roles import PARK_STAFF_GROUP, is_park_staff
+from alliance.staff import PARK_STAFF_GROUP, is_park_staff
 from chains.models import IndustryChain
 from liaisons.models import (
     LADDER_STATUSES,

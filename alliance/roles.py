@@ -13,19 +13,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from alliance.models import Notification
+from alliance.staff import PARK_STAFF_GROUP, is_park_staff
 from chains.models import IndustryChain
 from enterprises.models import ChainMembership, EnterpriseContact, PartyOrganization
 from liaisons.models import Department, Liaison, LiaisonAssignment, TaskForceMembership
 
-PARK_STAFF_GROUP = "park_staff"
-
-
-def is_park_staff(user) -> bool:
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return user.is_staff and user.groups.filter(name=PARK_STAFF_GROUP).exists()
+__all__ = ["PARK_STAFF_GROUP", "AllianceProfile", "NavbarFacts", "is_park_staff"]
 
 
 @dataclass(frozen=True)

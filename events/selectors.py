@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from alliance.models import User
-from alliance.roles import is_park_staff
+from alliance.staff import is_park_staff
 from chains.models import IndustryChain
 from enterprises.models import ChainMembership, Enterprise, EnterpriseContact
 from events.models import CalendarFeed, Event, EventKind, EventStatus, Invitation, Rsvp

@@ -11,7 +11,7 @@ from django.db.models import Case, CharField, DateTimeField, F, Q, QuerySet, Val
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from alliance.roles import is_park_staff
+from alliance.staff import is_park_staff
 from chains.models import IndustryChain
 from enterprises.models import EnterpriseContact
 from liaisons.models import (

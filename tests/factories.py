@@ -9,7 +9,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from alliance.models import User
-from alliance.roles import PARK_STAFF_GROUP
+from alliance.staff import PARK_STAFF_GROUP
 from chains.models import ChainIndicator, IndustryChain, PeriodKind
 from enterprises.models import (
     ChainMembership,

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from alliance.models import User
 from alliance.notifications import notify
-from alliance.roles import is_park_staff
+from alliance.staff import is_park_staff
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
 from liaisons.exceptions import ActionItemError, ActionItemPermissionError

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from alliance.models import User
 from alliance.notifications import Message, notify_many
-from alliance.roles import PARK_STAFF_GROUP, is_park_staff
+from alliance.staff import PARK_STAFF_GROUP, is_park_staff
 from alliance.validators import validate_phone
 from enterprises.models import Enterprise, EnterpriseContact
 from liaisons.exceptions import (

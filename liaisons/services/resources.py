@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from alliance.models import User
-from alliance.roles import is_park_staff
+from alliance.staff import is_park_staff
 from liaisons.exceptions import NeedActionError, NeedTransitionError
 from liaisons.models import (
     Department,

@@ -24,7 +24,8 @@ from django.utils import timezone, translation
 from alliance import reports
 from alliance.demo import DEMO_PASSWORD, demo_credit_code, load_demo
 from alliance.models import Notification, User, WeeklyReport
-from alliance.roles import alliance_profile, is_park_staff
+from alliance.roles import alliance_profile
+from alliance.staff import is_park_staff
 from alliance.workcalendar import is_workday
 from chains.models import ChainIndicator, IndustryChain, PeriodKind
 from enterprises.models import (
