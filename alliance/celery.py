@@ -19,3 +19,5 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
 
 
 app.autodiscover_tasks()
+# The shell's tasks read every app; the core's `alliance.tasks` does not import them.
+app.autodiscover_tasks(["alliance"], related_name="shell_tasks")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance import dashboards
-from alliance.tasks import refresh_dashboard_summary
+from alliance.shell_tasks import refresh_dashboard_summary
 from liaisons.models import NeedDashboardSummary, NeedStatus
 from tests import factories
 from tests.alliance.test_dashboard_numbers import Crafted, grow

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from alliance import reports
 from alliance.models import Notification, WeeklyReport
-from alliance.tasks import generate_weekly_report
+from alliance.shell_tasks import generate_weekly_report
 from liaisons.models import Need, NeedCategory, NeedEvent, NeedEventAction, NeedStatus, Satisfaction
 from liaisons.services import needs as need_services
 from tests import factories

@@ -98,3 +98,26 @@ def test_real_worker_runs_a_task_from_the_configured_broker(tmp_path):
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+def test_every_beat_entry_names_a_task_the_worker_finds():
+    """Beat sends names; a worker that did not import the module behind one (the shell's tasks
+    live apart from the core's) would drop the message as unregistered. Asked of a fresh
+    process, which has imported only what the worker would."""
+    probe = (
+        "import django; django.setup(); from django.conf import settings; "
+        "from alliance.celery import app; app.loader.import_default_modules(); "
+        "print([e['task'] for e in settings.CELERY_BEAT_SCHEDULE.values() "
+        "if e['task'] not in app.tasks])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
