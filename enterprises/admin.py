@@ -27,7 +27,7 @@ from enterprises.models import (
     SignedProject,
     SupplyLink,
 )
-from enterprises.resources import (
+from enterprises.roster import (
     COLUMNS,
     REQUIRED_COLUMNS,
     TEMPLATE_FILENAME,

@@ -30,7 +30,7 @@ from django.utils.translation import gettext
 
 from enterprises.housekeeping import IMPORT_PREVIEW_FOLDER
 from enterprises.models import ChainMembership, Enterprise, SrdiLevel
-from enterprises.resources import (
+from enterprises.roster import (
     CHAIN,
     COLUMNS,
     CREDIT_CODE,
