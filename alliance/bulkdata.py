@@ -1,4 +1,4 @@
-"""A deterministic bulk-data generator for load tests (issue 6): park ×1, province ×100.
+"""A deterministic bulk-data generator for load tests: park ×1, province ×100.
 
 Everything comes from one `random.Random(seed)` and a fixed base moment (`BASE_MOMENT`, or the one
 passed in), never from `now()` or global random state, so the same seed, scale and starting
@@ -84,7 +84,7 @@ BATCH_SIZE = 2000
 # An unusable password shared by every generated user: no hashing per user, same bytes each run.
 UNUSABLE_PASSWORD = UNUSABLE_PASSWORD_PREFIX + "bulk-generated"
 
-# Volumes at scale 1 (one park); QUALITY.md B4.
+# Volumes at scale 1 (one park), as listed in docs/benchmarks.md §1.
 PARK = {
     "chains": 20,
     "departments": 10,
@@ -504,7 +504,7 @@ class Generator:
 
         # Chains: the existing ones first, then new ones up to the target, one chief each.
         chains = list(IndustryChain.objects.order_by("order", "code"))
-        # Chains grow with the square root: 20 in a park, 200 in a province (B4).
+        # Chains grow with the square root: 20 in a park, 200 in a province.
         target = scaled(PARK["chains"], scale**0.5, 3)
         existing_names = {c.name for c in chains}
         new_chains = []

@@ -1,4 +1,4 @@
-"""The dashboards (DESIGN §6): park overview, chain dashboard, chain map, firm profile, and the
+"""The dashboards: park overview, chain dashboard, chain map, firm profile, and the
 staff pages that record a chain's figures and signed projects.
 
 Scope: park staff see every chain; a chain chief sees the chains they chair; anybody else gets

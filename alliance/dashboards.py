@@ -1,4 +1,4 @@
-"""The dashboards' numbers (DESIGN §6): the park overview and one dashboard per chain.
+"""The dashboards' numbers: the park overview and one dashboard per chain.
 
 Every figure is counted by the database: grouped COUNT/SUM with conditional filters, one query per
 section, so a page makes the same number of queries whatever the number of firms, needs, meetings
@@ -535,7 +535,7 @@ def _chain_rows(needs_per_chain: dict[int, dict[str, int]]) -> list[dict[str, An
     return rows
 
 
-# --- The needs summary (issue 6) -----------------------------------------------------------------
+# --- The needs summary ---------------------------------------------------------------------------
 # At ×100 (3M needs) counting the needs twice takes seconds; the park overview reads the counts a
 # beat task made ahead (`refresh_need_summary`). A summary older than SUMMARY_MAX_AGE, or none
 # yet, is not shown: the overview then counts the needs itself, slower but never stale.

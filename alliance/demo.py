@@ -139,7 +139,7 @@ class DemoLogin:
     name: str
 
 
-# One login per role (DESIGN §2), and every chain's chief, so that each chain's dashboard and
+# One login per role, and every chain's chief, so that each chain's dashboard and
 # supervision can be tried. Everybody else in PEOPLE gets an unusable password.
 LOGIN_ROLES: list[tuple[str, object]] = [
     ("staff", _("Park party-work staff")),
@@ -700,7 +700,7 @@ PARTY_ORGS = [
     ),
 ]
 
-# (username, enterprise, title) — what makes these users enterprise secretaries (DESIGN §2).
+# (username, enterprise, title) — what makes these users enterprise secretaries.
 CONTACTS = [
     ("secretary", "柳工常州机械有限公司", EnterpriseContact.Title.DEPUTY),
     ("qiuzhigang", "江苏恒立液压股份有限公司", EnterpriseContact.Title.SECRETARY),
@@ -1538,8 +1538,8 @@ NEEDS = [
     ),
 ]
 
-# Time limits of DESIGN §4 (working days unless noted). Categories the table does not name
-# (technology, matchmaking, the enterprise services) get its longest clock.
+# Time limits (working days unless noted). Categories outside the two groups below (technology,
+# matchmaking, the enterprise services) get the longest clock.
 _CONSULTATION = {NeedCategory.SRDI, NeedCategory.PARTY_BUILDING, NeedCategory.OTHER}
 _PEOPLE = {NeedCategory.HIRING, NeedCategory.TALENT, NeedCategory.BUSINESS_ENV}
 _RESOLVE_WORKDAYS = {

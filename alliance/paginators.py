@@ -1,5 +1,5 @@
 """Admin changelists of tables with millions of rows (needs, notifications, invitations…) without
-a full `SELECT COUNT(*)` on every page (issue 6; Django ticket #8408).
+a full `SELECT COUNT(*)` on every page (Django ticket #8408).
 
 - Unfiltered: PostgreSQL's planner estimate (`pg_class.reltuples`, kept by autovacuum/ANALYZE):
   one catalogue lookup, whatever the table size. A table never analysed (reltuples -1) or

@@ -3,7 +3,7 @@
 Django's psycopg 3 backend reads every `timestamptz` through a loader of its own that subclasses
 psycopg's pure-Python one (to attach the connection's time zone), so each timestamp is parsed
 in Python: about 3 µs a value. A page of needs has eleven timestamps a row; the inbox's 44
-rows took 1.9 ms to fetch, 0.25 ms of it in the database (issue 6, docs/benchmarks.md).
+rows took 1.9 ms to fetch, 0.25 ms of it in the database (docs/benchmarks.md).
 
 `CompiledTimestamptzLoader` gives what Django's loader gives — the value parsed by psycopg,
 then given the connection's `timezone` as its `tzinfo` — with the parsing done by psycopg's C

@@ -28,7 +28,7 @@ class NavbarFacts:
     The navbar offers only links its reader can open: the dashboards to park staff and chain
     chiefs, the weekly reports to those and to department heads, the admin to park staff. The
     same facts tell `needs_visible_to` which of its role branches this person holds, so a page
-    asks its roles once (issue 6: every query a list page saves counts).
+    asks its roles once (every query a list page saves counts).
     """
 
     unread: int = 0

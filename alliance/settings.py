@@ -300,7 +300,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enterprises.tasks.remove_abandoned_import_previews",
         "schedule": crontab(hour=3, minute=40),
     },
-    # The dashboards' needs and meetings figures, counted ahead (issue 6; SUMMARY_MAX_AGE).
+    # The dashboards' needs and meetings figures, counted ahead (SUMMARY_MAX_AGE).
     "refresh-dashboard-summary": {
         "task": "alliance.tasks.refresh_dashboard_summary",
         "schedule": 600.0,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Page benchmarks of issue 6, run by hand (not part of the test suite). See docs/benchmarks.md.
+"""Page benchmarks, run by hand (not part of the test suite). See docs/benchmarks.md.
 
     .venv/bin/python bench/bench.py --scale 1                  # database hc_bench
     .venv/bin/python bench/bench.py --scale 100 --db hc_bench100 --duration 15

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The periodic sweeps of issue 6 timed on a bench database, run by hand. See docs/benchmarks.md.
+"""The periodic sweeps timed on a bench database, run by hand. See docs/benchmarks.md.
 
     .venv/bin/python bench/sweeps.py --db hc_bench100
 

@@ -260,7 +260,7 @@ class NeedAdmin(LargeTableAdminMixin, HistoryAdmin):
         "escalation_level",
     )
     # No date_hierarchy (it reads every distinct date of 3 million rows): a date filter instead.
-    # The paginator estimates the unfiltered count (LargeTableAdminMixin, issue 6).
+    # The paginator estimates the unfiltered count (LargeTableAdminMixin).
     list_filter = (
         "status",
         "urgency",

@@ -248,7 +248,7 @@ class NeedStatus(models.TextChoices):
     MERGED = "merged", _("Merged")
 
 
-# The only moves a need may make (DESIGN §4). Services check a move here before doing it.
+# The only moves a need may make. Services check a move here before doing it.
 NEED_TRANSITIONS: dict[str, frozenset[str]] = {
     NeedStatus.DRAFT: frozenset({NeedStatus.SUBMITTED}),
     NeedStatus.SUBMITTED: frozenset({NeedStatus.ACCEPTED, NeedStatus.REJECTED, NeedStatus.MERGED}),
@@ -278,7 +278,7 @@ NEED_TRANSITIONS: dict[str, frozenset[str]] = {
 
 # States in which a liaison's clock runs (used by lists, KPIs and the escalation sweep).
 # The states in which the liaison's resolve clock runs and the escalation ladder is climbed: not
-# while waiting for the firm, not long-term (DESIGN §4). A tuple: it is part of an index's
+# while waiting for the firm, not long-term. A tuple: it is part of an index's
 # condition, whose SQL must not change from one run to the next.
 LADDER_STATUSES = (
     NeedStatus.DISPATCHED,
@@ -493,7 +493,7 @@ class Need(models.Model):
             models.Index(fields=["enterprise", "-created_at"], name="need_enterprise_idx"),
             models.Index(fields=["chain", "status"], name="need_chain_status_idx"),
             models.Index(fields=["department", "status"], name="need_department_status_idx"),
-            # Issue 6, liaisons.paging: the lists page on (key, id) from an index, not a sort.
+            # liaisons.paging: the lists page on (key, id) from an index, not a sort.
             # status and enterprise included: page 1,000 skips 25,000 entries without reading
             # the table (an index-only scan on PostgreSQL; liaisons.paging.numbered_page).
             models.Index(
@@ -560,8 +560,8 @@ class Need(models.Model):
 class NeedTimeLimit(models.Model):
     """Time limits for one category × urgency, in working hours (one working day = 8 h).
 
-    Defaults follow DESIGN §4 (drawn from the published 12345 / enterprise-service rules); park
-    staff adjust them in the admin.
+    Defaults (`liaisons.timelimits`) are drawn from the published 12345 / enterprise-service
+    rules; park staff adjust them in the admin.
     """
 
     category = models.CharField(_("category"), max_length=20, choices=NeedCategory.choices)
@@ -652,7 +652,7 @@ class NeedEscalation(models.Model):
                 condition=Q(level__gte=1, level__lte=3), name="escalation_level_range"
             ),
         ]
-        # The supervision page pages on (created_at, id), newest first (issue 6): staff over
+        # The supervision page pages on (created_at, id), newest first: staff over
         # every 督办, a chief over their chain's, a head over their department's 催办.
         indexes = [
             models.Index(fields=["created_at", "id"], name="escalation_created_idx"),
@@ -996,7 +996,7 @@ class ActionItemProgress(models.Model):
 
 
 class NeedDashboardSummary(models.Model):
-    """The park overview's needs figures, counted ahead by a beat task (issue 6).
+    """The park overview's needs figures, counted ahead by a beat task.
 
     One row per chain × status × category × overdue × month of dispatch (the month only inside
     the twelve-month rate window, NULL before it), with the KPI counts of `liaisons.services.kpis`;

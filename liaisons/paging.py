@@ -1,6 +1,6 @@
 """Pagination that costs the same on page 1 and page 1,000, at one park's volume and a province's.
 
-Two kinds (issue 6):
+Two kinds:
 
 - **Keyset pages** (`keyset_page`) for lists read from the top — the staff inbox's sections, the
   liaison's queue, the escalations on the supervision page. The page after (or before) a row is
@@ -12,7 +12,7 @@ Two kinds (issue 6):
   cursor only positions inside the already scoped queryset, so a forged one can show nothing
   out of scope.
 - **Numbered pages with a bounded count** (`numbered_page`) for the needs list, where people
-  expect page numbers and the issue benchmarks "page 1,000". The count stops at `COUNT_CAP`
+  expect page numbers and the benchmark measures "page 1,000". The count stops at `COUNT_CAP`
   (`SELECT count(*) FROM (… LIMIT 10001)`: shown as "10,000+"), the page is an OFFSET on the
   ordering index, and whether a next page exists is read from one extra row. OFFSET costs
   grow with the page number, not with the table: page 1,000 reads 25,000 index entries at ×1

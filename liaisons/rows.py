@@ -5,7 +5,7 @@ A list row shows a need's number, category, firm, title, liaison, urgency, statu
 deadline. Reading it as a `Need` with its firm, liaison and liaison's user (`select_related`)
 builds four model instances from about ninety columns — the user's password hash included — for
 the twenty columns shown: on a page of 25 needs that is twice the CPU of the page's query and a
-third of the page (issue 6, docs/benchmarks.md). `need_rows` reads only those columns, in one
+third of the page (docs/benchmarks.md). `need_rows` reads only those columns, in one
 query, into `NeedRow`s that `deadlines.deadline_of` and `need_tags.need_items` read like needs.
 """
 

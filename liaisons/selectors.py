@@ -125,7 +125,7 @@ def needs_visible_to(
     For everybody but park staff the roles are a UNION of one branch per role, each served by
     its own index (enterprise, liaison, department, chain), and the page filters `id IN (…)`:
     an OR of the roles would make PostgreSQL walk the whole table in list order to find a
-    secretary's few needs among 3 million (issue 6).
+    secretary's few needs among 3 million.
 
     `where` (the same rows as `.filter(where)`) is put into every branch, so that each branch
     reads its own index with the filter (a chief's open needs: `(chain, status)`) instead of
@@ -151,7 +151,7 @@ def liaison_queue(liaison: Liaison | int) -> QuerySet[Need]:
     `needs_visible_to(liaison.user).filter(liaison=liaison, status__in=NEED_OPEN_STATUSES)`
     (a test holds the two equal), read from the (liaison, status) index alone instead of
     intersected with the UNION of the liaison's scope (3 ms of planning and 4 ms of execution
-    at ×1 for the busiest liaison's 125 open needs; issue 6)."""
+    at ×1 for the busiest liaison's 125 open needs)."""
     if NeedStatus.DRAFT in NEED_OPEN_STATUSES:  # pragma: no cover - guards the reasoning above
         raise AssertionError("a draft is never part of a liaison's scope")
     return Need.objects.filter(liaison=liaison, status__in=NEED_OPEN_STATUSES)
@@ -163,7 +163,7 @@ def escalations_addressed(
     chains: list[int] | QuerySet | None = None,
     staff: bool = False,
 ) -> QuerySet[NeedEscalation]:
-    """The escalations addressed to a person (DESIGN §4): the 催办 (URGE) addressed to the
+    """The escalations addressed to a person: the 催办 (URGE) addressed to the
     `departments` they head, the 督办 (SUPERVISE) addressed to the `chains` they chair (ids, or
     a query of them, used as a subquery; None: none), and, for park `staff`, every 督办.
 
@@ -207,7 +207,7 @@ def visible_needs_to_count(
     indexable part (a status list) and `check` the rest. (Park staff have one branch, the
     whole table: there the check may pick an index.)
 
-    Issue 6 (docs/benchmarks.md §5): at ×100 each of the supervision page's two counts joined a
+    docs/benchmarks.md §5: at ×100 each of the supervision page's two counts joined a
     chief's whole chain against the table, ≈165 ms each; now 7–10 ms."""
     scope, whole_table = _need_scope(user, staff=staff, today=today, roles=roles)
     if not scope:

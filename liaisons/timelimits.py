@@ -1,4 +1,4 @@
-"""Default time limits of DESIGN §4, in working hours (one working day = 8 working hours).
+"""Default time limits, in working hours (one working day = 8 working hours).
 
 The rows are created for every category × urgency after each migrate (and after a test database
 flush); staff then adjust them in the admin, and existing rows are never overwritten.

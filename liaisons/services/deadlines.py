@@ -1,11 +1,11 @@
 """Time limits (working hours per category × urgency) turned into absolute due datetimes.
 
-The limits live in `NeedTimeLimit` (seeded with DESIGN §4's defaults, edited by staff). Every
+The limits live in `NeedTimeLimit` (seeded from `liaisons.timelimits`, edited by staff). Every
 computation goes through the Chinese working-day calendar, and each result says whether it had
 to guess a year's holidays (`estimated`), which the need keeps in `deadline_estimated`.
 
 The escalation ladder's rungs are moments on the same calendar, measured against the resolve
-deadline while the liaison's clock runs (DESIGN §4):
+deadline while the liaison's clock runs (docs/needs.md):
 1. amber — 80 % of the working time between dispatch and deadline has gone, or one working day
    is left, whichever comes first: the liaison is warned;
 2. 催办 (urge) — from 08:30 of the first working day after the deadline's date: the liaison and
@@ -83,7 +83,7 @@ def accept_deadline(*, submitted_at: datetime, limit: NeedTimeLimit) -> WorkingT
 
 
 def clock_deadlines(*, start: datetime, limit: NeedTimeLimit) -> ClockDeadlines:
-    """Sign-for, first-contact and resolve deadlines counted from `start` (DESIGN §4)."""
+    """Sign-for, first-contact and resolve deadlines counted from `start`."""
     sign = count_deadline(start=start, hours=limit.sign_hours)
     first_contact = count_deadline(start=start, hours=limit.first_contact_hours)
     resolve = count_deadline(start=start, hours=limit.resolve_hours)

@@ -1,4 +1,4 @@
-"""The escalation ladder (DESIGN §4), climbed by a periodic sweep.
+"""The escalation ladder (docs/needs.md), climbed by a periodic sweep.
 
 The rungs and their moments are in `deadlines` (amber, 催办, 督办). Each rung happens once per
 deadline: it is claimed by inserting `NeedEscalation(need, level, due_at)`, whose unique

@@ -1,4 +1,4 @@
-"""Needs KPIs per liaison, department and chain (DESIGN §4), from any scoped queryset of needs.
+"""Needs KPIs per liaison, department and chain (docs/needs.md), from any scoped queryset of needs.
 
 Rates are counted by the database (conditional COUNTs in one grouped query); a rate whose
 denominator is empty is None ("no data"), never 0. The average first-contact time is in working
@@ -42,7 +42,7 @@ from liaisons.models import (
 
 SATISFACTION_FLOOR = 0.85
 REPLIED_STATUSES = (NeedStatus.REPLIED, NeedStatus.CLOSED)
-# DESIGN §4's working periods, Beijing time (alliance.workcalendar counts with the same ones).
+# The working periods (docs/needs.md), Beijing time; alliance.workcalendar uses the same ones.
 
 
 @dataclass(frozen=True)

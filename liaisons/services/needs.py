@@ -1,4 +1,4 @@
-"""The needs workflow (DESIGN §4): one service per move.
+"""The needs workflow (docs/needs.md): one service per move.
 
 Every move runs in one transaction and follows the same steps: lock the need's row, refuse a
 stale page (`expected_status`), refuse a move the current state does not allow
@@ -676,7 +676,7 @@ def need_sign(
 
 
 def _first_contact(need: Need, now: datetime) -> list[str]:
-    # Any word from the liaison to the firm counts as the first contact (DESIGN §4's clock).
+    # Any word from the liaison to the firm counts as the first contact.
     if need.first_contact_at is None:
         need.first_contact_at = now
         return ["first_contact_at"]
@@ -911,8 +911,8 @@ def need_decide_return(
 def _extension_asked_this_cycle(need: Need) -> bool:
     """Whether an extension was already requested since the clock last started.
 
-    The clock starts at a dispatch or a reopen; DESIGN §4 allows one extension request per
-    clock, whatever the staff decided on it.
+    The clock starts at a dispatch or a reopen; one extension request is allowed per clock,
+    whatever the staff decided on it (docs/needs.md, "Moves").
     """
     last_start = (
         NeedEvent.objects.filter(

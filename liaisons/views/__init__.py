@@ -1,1 +1,1 @@
-"""The needs pages (issue 3). Lists in `pages`, one need in `needs`, the moves in `actions`."""
+"""The needs pages. Lists in `pages`, one need in `needs`, the moves in `actions`."""

@@ -1,6 +1,6 @@
 """The deadline a need is running against now, and its mark: overdue (red), soon (amber), paused.
 
-Amber follows DESIGN §4: within one working day of the due time, or 80 % of the time elapsed.
+Amber: within one working day of the due time, or 80 % of the time elapsed.
 The first is computed here against one working-day horizon per page (one calendar query, however
 many rows); the second is the escalation sweep's verdict on the resolve deadline, kept on the need
 (`escalation_level`, reset whenever the deadline is renewed), so the marks cost no query per row.

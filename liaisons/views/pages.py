@@ -291,10 +291,10 @@ def _kpi_tables(scope: str, needs) -> tuple[list[tuple[str, list]], object]:
 @login_required
 @require_GET
 def need_kpis(request: HttpRequest) -> HttpResponse:
-    """The KPI tables (DESIGN §4) of the needs in the user's view: staff, heads and chiefs.
+    """The KPI tables of the needs in the user's view: staff, heads and chiefs.
 
     Their own page, linked from the inbox and the supervision page: they read every need in
-    view, which those work lists must not do on every request (issue 6)."""
+    view, which those work lists must not do on every request."""
     scope = _kpi_scope(request)
     if scope is None:
         raise Http404
@@ -312,7 +312,7 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
     """Chain chiefs and department heads: the escalations addressed to them and the KPIs.
 
     催办 (level URGE) goes to the liaison's department head; 督办 (level SUPERVISE) to the chain
-    chief and park staff (DESIGN §4).
+    chief and park staff.
     """
     user = request.user
     facts = request_navbar_facts(request)

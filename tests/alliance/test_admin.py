@@ -52,7 +52,7 @@ from tests.admin_helpers import (
     admin_url,
 )
 
-# The models park staff maintain in the admin (issue 2, item 4).
+# The models park staff maintain in the admin.
 EXPECTED_ADMIN_MODELS = {
     User,
     WorkerHeartbeat,

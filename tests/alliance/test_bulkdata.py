@@ -1,4 +1,4 @@
-"""The bulk-data generator (issue 6): proportional, skewed, consistent, deterministic, fast."""
+"""The bulk-data generator: proportional, skewed, consistent, deterministic, fast."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Role × URL × method for every dashboard page (issue 5: "Chain chiefs see their chains; staff
-see all; others are refused").
+"""Role × URL × method for every dashboard page: chain chiefs see their chains, staff see
+all, others are refused.
 
 The world is the needs pages' two-sided one (tests/liaisons/conftest.py): chain 1 (machinery,
 chief C1) with firm E1, chain 2 (nev, chief C2) with firm E2; secretaries S1/S2, liaisons L1/L2,

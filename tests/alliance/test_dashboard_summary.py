@@ -1,4 +1,4 @@
-"""The dashboards' needs and meetings summary (issue 6): the counts a beat task makes ahead
+"""The dashboards' needs and meetings summary: the counts a beat task makes ahead
 equal the live aggregation on crafted data, a refresh is idempotent, a stale summary is never
 shown, the pages say how old their figures are, and their query count does not grow with rows."""
 
@@ -158,7 +158,7 @@ def test_chain_dashboard_query_budget_with_summary(client, crafted, django_asser
     # 1 session, 2 user, 3 the person's roles with the navbar bell, 4 the chain (scoped to its
     # chief), 5 the chain's summary rows (needs and rates), 6 members by role with their party
     # organizations, 7 meetings by month, 8 action items by status, 9 the chain's figures, 10
-    # projects by year × bucket: 7 for the dashboard itself (QUALITY P4: ≤ 8), 10 in all (P1).
+    # projects by year × bucket: 7 for the dashboard itself (budget ≤ 8), 10 in all (budget ≤ 10).
     with django_assert_num_queries(10):
         client.get(reverse("dashboard:chain", args=["alpha"]))
     grow(crafted, 8)

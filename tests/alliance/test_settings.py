@@ -103,7 +103,7 @@ def test_service_urls_are_read():
     assert values["DB_ENGINE"] == "django.db.backends.postgresql"
     assert values["DB_NAME"] == "hongchain"
     # Web statements are short index lookups: no parallel workers, no JIT, random reads priced
-    # for memory and SSD (issue 6, bench/).
+    # for memory and SSD (bench/).
     assert values["DB_OPTIONS"]["options"] == (
         "-c max_parallel_workers_per_gather=0 -c jit=off -c random_page_cost=1.1"
     )

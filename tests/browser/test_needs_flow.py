@@ -1,4 +1,4 @@
-"""The needs loop in real Chromium (issue 3, "Browser tests").
+"""The needs loop in real Chromium.
 
 A secretary submits a need with an attachment, staff accept and dispatch it, the liaison signs
 for it and replies, the secretary rates it 满意 and sees it closed; and the 不满意 path, where the

@@ -1,4 +1,4 @@
-"""A liaison offers a suggested department resource on a need in real Chromium (issue #5 item 1):
+"""A liaison offers a suggested department resource on a need in real Chromium:
 the suggestion shows with its reason, "Offer" links it, and the link is on the need's timeline,
 which the firm sees too. Screenshots at 390 and 1366 wide go to <tmp>/resources-screenshots/."""
 

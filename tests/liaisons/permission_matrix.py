@@ -1,4 +1,4 @@
-"""The expected answer of every needs page and action, for every role (issue 3, "Security").
+"""The expected answer of every needs page and action, for every role.
 
 The world (tests/liaisons/conftest.py): enterprise E1 in chain 1 and E2 in chain 2; secretaries
 S1/S2, liaisons L1/L2 (each assigned to their firm), chain chiefs C1/C2, department heads H1/H2

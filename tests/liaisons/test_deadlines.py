@@ -177,7 +177,7 @@ def test_computing_the_clock_reads_the_calendar_a_fixed_number_of_times(
 
 
 def _rung_by_definition(now, due, threshold, calendar) -> int:
-    """DESIGN §4's rules read literally, on working hours: the reference for `Rungs`."""
+    """The ladder's rules in docs/needs.md read literally, on working hours: `Rungs`' reference."""
     if now < due and workcalendar.working_hours_between(now, due, calendar=calendar) > threshold:
         return 0
     if now < workcalendar.next_workday_start(due, calendar=calendar):

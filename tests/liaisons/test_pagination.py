@@ -1,4 +1,4 @@
-"""Issue 6: pagination that holds at province scale (liaisons.paging), the queue ordered and
+"""Pagination that holds at province scale (liaisons.paging), the queue ordered and
 counted in SQL, the KPI page, and hostile page parameters (never a 500)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 6: every page the benchmark (bench/bench.py) covers makes the same number of queries
+"""Every page the benchmark (bench/bench.py) covers makes the same number of queries
 with a few rows as with several pages of them — nothing per row, no count that grows."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 6, the supervision page at ×100: its counts filter every branch of the user's scope
+"""The supervision page at ×100: its counts filter every branch of the user's scope
 (`needs_visible_to(where=…)`, `count_visible_needs`) instead of joining all of a chief's needs
 against the table. The scope stays one function: these tests prove the rows are the same as
 `needs_visible_to(user).filter(…)` for every combination of roles."""

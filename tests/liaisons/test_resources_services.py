@@ -1,4 +1,4 @@
-"""The department resources services (issue #5 item 1): suggestions ranked on crafted data,
+"""The department resources services: suggestions ranked on crafted data,
 link/unlink with their timeline entries, refused moves, and maintenance with its history."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The department resources pages (issue #5 items 1 and 6): the role × URL × method matrix, search
+"""The department resources pages: the role × URL × method matrix, search
 on two-character Chinese words, the forms with wrong, missing, oversized, hostile and out-of-scope
 input, the panel on a need's page, query budgets that do not grow with rows, and the .xlsx
 export compared with the filtered list."""

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 def test_every_category_and_urgency_has_the_design_defaults():
     assert NeedTimeLimit.objects.count() == len(NeedCategory.values) * len(Urgency.values)
     heavy_green = NeedTimeLimit.objects.get(category=NeedCategory.FINANCING, urgency=Urgency.GREEN)
-    assert heavy_green.resolve_hours == 15 * 8  # 15 working days (DESIGN §4)
+    assert heavy_green.resolve_hours == 15 * 8  # 15 working days
     assert heavy_green.extension_max_hours == 10 * 8
     red_policy = NeedTimeLimit.objects.get(
         category=NeedCategory.PARTY_BUILDING, urgency=Urgency.RED

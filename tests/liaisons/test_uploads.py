@@ -1,4 +1,4 @@
-"""Attachments (issue 3, item 6): what is accepted is judged by content, refusals come with a
+"""Attachments: what is accepted is judged by content, refusals come with a
 message and save nothing, and files leave only as downloads through the scoped view."""
 
 from __future__ import annotations

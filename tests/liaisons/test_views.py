@@ -1,4 +1,4 @@
-"""The needs pages of secretaries, liaisons, park staff, chiefs and department heads (issue 3).
+"""The needs pages of secretaries, liaisons, park staff, chiefs and department heads.
 
 UI text is asserted in the English source (stable when the zh-hans catalogue changes); data is
 Chinese. Who may reach which page is pinned by test_permissions_matrix; here each page and move
@@ -486,7 +486,7 @@ def test_staff_inbox_sections(client, world):
     }
     html = response.content.decode()
     assert "Performance indicators" in html and reverse("liaisons:need-kpis") in html
-    # The KPI tables read every need in view: their own page, not every inbox visit (issue 6).
+    # The KPI tables read every need in view: their own page, not every inbox visit.
     html = client.get(reverse("liaisons:need-kpis")).content.decode()
     assert 'data-dimension="liaison"' in html and "专员1号" in html
 
