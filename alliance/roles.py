@@ -9,45 +9,23 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest
 from django.utils import timezone
 
 from alliance.models import Notification
 from alliance.staff import PARK_STAFF_GROUP, is_park_staff
+from alliance.viewer import NavbarFacts, request_is_park_staff, request_navbar_facts
 from chains.models import IndustryChain
 from enterprises.models import ChainMembership, EnterpriseContact, PartyOrganization
 from liaisons.models import Department, Liaison, LiaisonAssignment, TaskForceMembership
 
-__all__ = ["PARK_STAFF_GROUP", "AllianceProfile", "NavbarFacts", "is_park_staff"]
-
-
-@dataclass(frozen=True)
-class NavbarFacts:
-    """What the portal knows about the signed-in person on every page, from one query.
-
-    The navbar offers only links its reader can open: the dashboards to park staff and chain
-    chiefs, the weekly reports to those and to department heads, the admin to park staff. The
-    same facts tell `needs_visible_to` which of its role branches this person holds, so a page
-    asks its roles once (every query a list page saves counts).
-    """
-
-    unread: int = 0
-    is_park_staff: bool = False
-    chairs_chain: bool = False
-    heads_department: bool = False
-    is_secretary: bool = False  # an EnterpriseContact of some firm
-    is_liaison: bool = False  # has a Liaison record (active or not)
-    liaison_id: int | None = None  # that record (the liaison's queue reads it)
-
-    @property
-    def sees_dashboards(self) -> bool:
-        # alliance.dashboards.chains_visible_to: all chains for staff, a chief's own chains.
-        return self.is_park_staff or self.chairs_chain
-
-    @property
-    def sees_weekly_reports(self) -> bool:
-        # alliance.reports.report_scope_for: staff, department heads and chain chiefs.
-        return self.is_park_staff or self.chairs_chain or self.heads_department
+__all__ = [
+    "PARK_STAFF_GROUP",
+    "AllianceProfile",
+    "NavbarFacts",
+    "is_park_staff",
+    "request_is_park_staff",
+    "request_navbar_facts",
+]
 
 
 @cache
@@ -113,20 +91,6 @@ def navbar_facts(user) -> NavbarFacts:
         is_liaison=liaison_id is not None,
         liaison_id=liaison_id,
     )
-
-
-def request_navbar_facts(request: HttpRequest) -> NavbarFacts:
-    """`navbar_facts` for this request's user, asked at most once per request."""
-    facts = getattr(request, "_portal_navbar_facts", None)
-    if facts is None:
-        facts = request._portal_navbar_facts = navbar_facts(request.user)
-    return facts
-
-
-def request_is_park_staff(request: HttpRequest) -> bool:
-    """`is_park_staff(request.user)` from the request's one facts query (the navbar needs it
-    anyway), so the view, the navbar and the scoping ask once between them."""
-    return request_navbar_facts(request).is_park_staff
 
 
 @dataclass

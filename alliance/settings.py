@@ -190,6 +190,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Unset, it is the address `make run` serves: the Makefile exports WEB_PORT to the web server,
 # the worker and beat alike (not PORT, which honcho sets to a different number for each process).
 WEB_PORT = env.get_int("WEB_PORT", 8000, minimum=1, maximum=65535)
+# Who the viewer is, read once per request (alliance.viewer): the shell's one-query reader.
+PORTAL_VIEWER_FACTS = "alliance.roles.navbar_facts"
 PORTAL_BASE_URL = env.get_base_url("DJANGO_PORTAL_BASE_URL", f"http://127.0.0.1:{WEB_PORT}")
 
 # --- Security -----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alliance.notifications import absolute_url
 from alliance.redirects import redirect_to_next
-from alliance.roles import request_is_park_staff
+from alliance.viewer import request_is_park_staff
 from events import selectors
 from events.exceptions import EventActionError
 from events.exports import attendance_workbook

@@ -30,7 +30,7 @@ from liaisons.paging import BoundedCount, bounded_count
 
 
 class HeldRoles(Protocol):
-    """Which of the scope's roles a person holds (`alliance.roles.NavbarFacts` answers it)."""
+    """Which of the scope's roles a person holds (`alliance.viewer.NavbarFacts` answers it)."""
 
     is_park_staff: bool
     is_secretary: bool

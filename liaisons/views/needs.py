@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliance import workcalendar
-from alliance.roles import request_is_park_staff
+from alliance.viewer import request_is_park_staff
 from liaisons.exceptions import NeedActionError
 from liaisons.forms import ActionForm, NeedForm
 from liaisons.models import Need, NeedAttachment, NeedStatus

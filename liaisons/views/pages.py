@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from alliance import workcalendar
 from alliance.paginators import estimated_rows
-from alliance.roles import request_is_park_staff, request_navbar_facts
+from alliance.viewer import request_is_park_staff, request_navbar_facts
 from liaisons.forms import NeedFilterForm
 from liaisons.models import (
     NEED_OPEN_STATUSES,
