@@ -116,8 +116,10 @@ def event_reschedule(
     event.starts_at = starts_at
     event.ends_at = ends_at
     event.venue = venue
+    # Where staff put it now, not where the series moved it: the series leaves it there.
+    event.day_off = ""
     event.sequence += 1
-    event.save(update_fields=["starts_at", "ends_at", "venue", "sequence", "updated_at"])
+    event.save(update_fields=["starts_at", "ends_at", "venue", "day_off", "sequence", "updated_at"])
     notify(
         recipients=invitees_of(event),
         kind="event_rescheduled",

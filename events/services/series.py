@@ -24,7 +24,7 @@ from chains.models import IndustryChain
 from events.days_off import working_starts
 from events.exceptions import EventActionError
 from events.models import Event, EventSeries, EventStatus, Invitation
-from events.services.common import require_staff
+from events.services.common import event_path, invitees_of, require_staff
 from events.services.invitations import invite_users
 from events.validators import validate_rrule
 
@@ -239,10 +239,83 @@ def series_update(
     return series
 
 
+@transaction.atomic
+def series_follow_calendar(*, now: datetime | None = None) -> int:
+    """Put the series' planned meetings ahead back on working days after the calendar changed.
+
+    A meeting the series placed (on its slot, or moved off a day off) whose day is now a day off
+    moves to the next working day; one moved off a day that is now a working day goes back to
+    its slot. A meeting staff moved by hand stays where they put it, and so does one whose new
+    day already has the series' meeting at that time. Each move tells the invitees, as a
+    reschedule does. Returns how many meetings moved; a second run moves none.
+    """
+    now = now or timezone.now()
+    events = list(
+        Event.objects.select_for_update()
+        .filter(
+            series__is_active=True,
+            series__skip_days_off=True,
+            status=EventStatus.PLANNED,
+            starts_at__gt=now,
+            series_slot__gt=now,
+        )
+        .select_related("series")
+        .order_by("starts_at", "pk")
+    )
+    placed = [event for event in events if event.day_off or event.starts_at == event.series_slot]
+    targets = working_starts([event.series_slot for event in placed])
+    occupied = {(event.series_id, event.starts_at) for event in events}
+    moved = 0
+    for event in placed:
+        starts_at, day_off = targets.get(event.series_slot, (event.series_slot, ""))
+        if (starts_at, day_off) == (event.starts_at, event.day_off):
+            continue
+        if starts_at != event.starts_at and (event.series_id, starts_at) in occupied:
+            continue
+        occupied.discard((event.series_id, event.starts_at))
+        occupied.add((event.series_id, starts_at))
+        previous = {"starts_at": event.starts_at, "ends_at": event.ends_at, "venue": event.venue}
+        duration = event.ends_at - event.starts_at
+        event.starts_at, event.ends_at, event.day_off = starts_at, starts_at + duration, day_off
+        event.sequence += 1
+        event.save(update_fields=["starts_at", "ends_at", "day_off", "sequence", "updated_at"])
+        notify(
+            recipients=invitees_of(event),
+            kind="event_rescheduled",
+            context={"event": event, "previous": previous, "note": ""},
+            url=event_path(event),
+        )
+        moved += 1
+    return moved
+
+
+def series_follow_calendar_later() -> None:
+    """Queue `series_follow_calendar` once the caller's transaction commits (the calendar
+    changed); if the broker cannot take it, the daily run of the series does it."""
+    from events.tasks import follow_calendar
+
+    def queue() -> None:
+        try:
+            follow_calendar.apply_async(retry=False)
+        except Exception:
+            logger.exception("Could not queue the meetings' calendar check; the daily run will.")
+
+    transaction.on_commit(queue)
+
+
+def follow_calendar_on_change(sender, **kwargs) -> None:
+    """Receiver of `alliance.signals.calendar_changed`."""
+    series_follow_calendar_later()
+
+
 def series_generate_all(*, now: datetime | None = None) -> int:
     """Keep every active series filled up to its horizon (run daily by beat); returns how many
     meetings were created. Each series in its own transaction: one bad rule stops only itself."""
     total = 0
+    try:
+        series_follow_calendar(now=now)  # days entered since the meetings were placed
+    except Exception:
+        logger.exception("Could not put the series' meetings back on working days.")
     for series in EventSeries.objects.filter(is_active=True).order_by("pk"):
         try:
             total += len(series_generate_occurrences(series=series, now=now))

@@ -1,6 +1,6 @@
 """Regular meetings: occurrences ahead of time, idempotent, Beijing wall-clock, movable."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone, translation
@@ -382,3 +382,63 @@ def test_two_slots_pushed_onto_one_day_make_one_meeting(world):
     assert (
         series_generate_occurrences(series=series, now=datetime(2026, 2, 1, tzinfo=SHANGHAI)) == []
     )
+
+
+def test_meetings_placed_before_a_holiday_was_entered_follow_the_calendar(world):
+    """2027 is not in the statutory tables: its meetings were placed on plain weekdays. When staff
+    enter a day off later, the series' meeting on it moves to the next working day, and back
+    when the day off is removed; a meeting staff moved by hand stays where they put it."""
+    from alliance.models import CalendarDay
+    from events.services.series import series_follow_calendar
+
+    series = monthly(world)
+    january = series.occurrences.get(series_slot=datetime(2027, 1, 5, 14, 30, tzinfo=SHANGHAI))
+    february = series.occurrences.get(series_slot=datetime(2027, 2, 2, 14, 30, tzinfo=SHANGHAI))
+    hand_moved = datetime(2027, 2, 3, 9, 0, tzinfo=SHANGHAI)
+    event_reschedule(
+        event=february,
+        actor=world.staff,
+        starts_at=hand_moved,
+        ends_at=hand_moved + timedelta(hours=2),
+        venue=february.venue,
+        now=NOW,
+    )
+    told = Notification.objects.filter(kind="event_rescheduled").count()
+    CalendarDay.objects.create(
+        date=datetime(2027, 1, 5).date(), is_workday=False, name="园区休息日"
+    )
+    CalendarDay.objects.create(
+        date=datetime(2027, 2, 3).date(), is_workday=False, name="园区休息日"
+    )
+
+    assert series_follow_calendar(now=NOW) == 1
+    january.refresh_from_db()
+    february.refresh_from_db()
+    assert january.starts_at == datetime(2027, 1, 6, 14, 30, tzinfo=SHANGHAI)
+    assert january.ends_at - january.starts_at == timedelta(hours=2)
+    assert (january.day_off, january.sequence) == ("园区休息日", 1)
+    assert february.starts_at == hand_moved and february.day_off == ""
+    invitees = Notification.objects.filter(kind="event_rescheduled").count() - told
+    assert invitees == january.invitations.count() > 0
+    assert series_follow_calendar(now=NOW) == 0  # nothing moves twice
+
+    CalendarDay.objects.filter(date=date(2027, 1, 5)).delete()
+    assert series_follow_calendar(now=NOW) == 1
+    january.refresh_from_db()
+    assert (january.starts_at, january.day_off) == (january.series_slot, "")
+
+
+def test_a_calendar_change_queues_the_meetings_check_after_the_commit(
+    django_capture_on_commit_callbacks,
+):
+    from unittest import mock
+
+    from alliance.models import CalendarDay
+    from alliance.signals import calendar_changed
+    from events.tasks import follow_calendar
+
+    with mock.patch.object(follow_calendar, "apply_async") as apply_async:
+        with django_capture_on_commit_callbacks(execute=True):
+            calendar_changed.send(sender=CalendarDay)
+            apply_async.assert_not_called()
+        apply_async.assert_called_once()
