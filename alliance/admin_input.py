@@ -22,6 +22,7 @@ from functools import cache
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 
 class _KeysOnly:
@@ -33,9 +34,13 @@ class _KeysOnly:
         if "\x00" in text:  # PostgreSQL refuses it even where the key is text
             return False
         try:
-            target.to_python(text)
+            key = target.to_python(text)
         except (ValidationError, ValueError, TypeError):
             return False
+        if isinstance(key, int):  # beyond the column's range: SQLite cannot even bind it
+            low, high = connection.ops.integer_field_range(target.get_internal_type())
+            if (low is not None and key < low) or (high is not None and key > high):
+                return False
         return True
 
     def optgroups(self, name, value, attr=None):

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "alliance.middleware.UnusableValueMiddleware",
 ]
 
 ROOT_URLCONF = "alliance.urls"

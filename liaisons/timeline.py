@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC
 
 from django.db import models
 from django.utils import timezone
@@ -75,12 +76,14 @@ LINES: dict[str, Line] = {
 
 
 def line(code: str, **values) -> dict:
-    """A line to store in `NeedEvent.data`. Choices are stored by value, moments as ISO text."""
+    """A line to store in `NeedEvent.data`. Choices are stored by value, moments as ISO text
+    in UTC (shown in the reader's time zone)."""
     kind = LINES[code]
     stored: dict = {"code": code}
     for name, value in values.items():
         if name in kind.moments:
-            value = value.isoformat()
+            # One form for every stored moment, whatever zone the caller held it in.
+            value = value.astimezone(UTC).isoformat()
         elif name in kind.choices:
             value = kind.choices[name](value).value
         stored[name] = value

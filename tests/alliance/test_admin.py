@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
@@ -397,6 +398,13 @@ def test_a_change_form_with_an_impossible_autocomplete_value_shows_the_error(sta
     event = factories.EventFactory(title="联席会议")
     url = reverse("admin:events_event_change", args=[event.pk])
     response = staff_client.post(url, {"title": "联席会议", "organizer": bad, "chains": [bad]})
+    if connection.vendor == "sqlite" and bad.isdigit():
+        # SQLite cannot bind a number past 2**63 at all, wherever the form looks it up: the
+        # request is refused as a whole (alliance.middleware.UnusableValueMiddleware).
+        assert response.status_code == 400
+        event.refresh_from_db()
+        assert event.organizer is None
+        return
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert {"organizer", "chains"} <= set(errors)

@@ -476,3 +476,17 @@ def test_no_template_marks_text_safe():
         if re.search(r"\|\s*safe\b|{%\s*autoescape\s+off", path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_a_number_no_column_can_hold_is_a_400_page_not_a_server_error(rf):
+    from alliance.middleware import UnusableValueMiddleware
+
+    def view(request):
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    middleware = UnusableValueMiddleware(view)
+    request = rf.post("/events/1/edit/", {"chains": "9" * 30})
+    response = middleware.process_exception(request, OverflowError("too large"))
+    assert response.status_code == 400
+    assert "无法处理该请求" in response.content.decode()
+    assert middleware.process_exception(request, ValueError("other")) is None

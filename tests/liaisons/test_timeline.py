@@ -213,3 +213,20 @@ def test_an_action_item_edit_reads_edited_in_english(client, world):
     client.cookies["django_language"] = "en"
     page = client.get(reverse("projects:project-detail", args=[item.pk])).content.decode()
     assert "已修改" not in page
+
+
+def test_moments_are_stored_in_one_form_and_shown_in_the_readers_zone():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from liaisons.timeline import line, render_note
+
+    beijing = datetime(2027, 1, 11, 17, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    utc = beijing.astimezone(ZoneInfo("UTC"))
+    from_beijing = line("extension_granted", days=5, due=beijing)
+    assert from_beijing == line("extension_granted", days=5, due=utc)
+    assert from_beijing["due"] == "2027-01-11T09:30:00+00:00"
+    with timezone.override("Asia/Shanghai"):
+        assert "2027-01-11 17:30" in render_note([from_beijing])
