@@ -20,17 +20,21 @@ outbox rows they were about are still pending for the sweep.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.db import transaction
 from kombu import Connection
 from kombu.connection import ConnectionPool
 from kombu.transport import redis as kombu_redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from alliance.celery import app
+
+logger = logging.getLogger(__name__)
 
 
 class Channel(kombu_redis.Channel):
@@ -86,3 +90,18 @@ def prompt_connection() -> Iterator[Connection]:
     """
     with _prompt_pool().acquire(block=True, timeout=PROMPT_TIMEOUT) as connection:
         yield connection
+
+
+def queue_after_commit(task, *, fallback: str) -> None:
+    """Queue `task` (no arguments) once the caller's transaction commits, through the prompt
+    connections: staff are waiting for the page. Work queued this way has a periodic run that
+    does it anyway (`fallback` names it in the log line when the broker cannot take it)."""
+
+    def queue() -> None:
+        try:
+            with prompt_connection() as connection:
+                task.apply_async(connection=connection, retry=False)
+        except Exception:
+            logger.exception("Could not queue %s; %s will do it.", task.name, fallback)
+
+    transaction.on_commit(queue)

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from alliance import broker
 from alliance.models import User
 from alliance.notifications import notify
 from chains.models import IndustryChain
@@ -294,13 +295,7 @@ def series_follow_calendar_later() -> None:
     changed); if the broker cannot take it, the daily run of the series does it."""
     from events.tasks import follow_calendar
 
-    def queue() -> None:
-        try:
-            follow_calendar.apply_async(retry=False)
-        except Exception:
-            logger.exception("Could not queue the meetings' calendar check; the daily run will.")
-
-    transaction.on_commit(queue)
+    broker.queue_after_commit(follow_calendar, fallback="the daily run of the series")
 
 
 def follow_calendar_on_change(sender, **kwargs) -> None:

@@ -282,14 +282,4 @@ def escalations_reschedule_later() -> None:
     time limit changed). If the broker cannot take it, the nightly run does it."""
     from liaisons.tasks import reschedule_need_escalations
 
-    def queue() -> None:
-        try:
-            # Staff wait for the admin page: one prompt attempt, as for notification e-mails.
-            with broker.prompt_connection() as connection:
-                reschedule_need_escalations.apply_async(connection=connection, retry=False)
-        except Exception:
-            logger.exception(
-                "Could not queue the rescheduling of escalations; the nightly run will do it."
-            )
-
-    transaction.on_commit(queue)
+    broker.queue_after_commit(reschedule_need_escalations, fallback="the nightly run")

@@ -18,20 +18,18 @@ the run's queries grow with the batches, not with the needs; a second run finds 
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
+from alliance import broker
 from alliance.notifications import notify_many
 from alliance.rowwrites import update_rows
 from liaisons.models import Need, NeedEvent, NeedEventAction
 from liaisons.services import deadlines
 from liaisons.services.needs import need_message
 from liaisons.timeline import NeedDeadline, line
-
-logger = logging.getLogger(__name__)
 
 # Needs locked, counted and written per transaction.
 RECOUNT_BATCH = 1_000
@@ -170,12 +168,4 @@ def need_deadlines_recount_later() -> None:
     If the broker cannot take it, the nightly run does it."""
     from liaisons.tasks import recount_need_deadlines
 
-    def queue() -> None:
-        try:
-            recount_need_deadlines.apply_async(retry=False)
-        except Exception:
-            logger.exception(
-                "Could not queue the recount of deadlines; the nightly run will do it."
-            )
-
-    transaction.on_commit(queue)
+    broker.queue_after_commit(recount_need_deadlines, fallback="the nightly run")
