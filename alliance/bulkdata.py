@@ -8,7 +8,7 @@ generated enterprises, needs, action items and events (their history starts with
 edit). `auto_now` / `auto_now_add` are switched off while the rows are written, so timestamps are
 the generated ones (consistent with each need's timeline), not the time of the run.
 
-Times are drawn on a working-minute axis built once from `alliance.workcalendar` (one query for
+Times are drawn on a working-minute axis built once from `alliance.core.workcalendar` (one query for
 the whole span): every action happens in working hours, and deadlines are the start plus the
 category × urgency limits of `NeedTimeLimit`, which gives exactly what
 `workcalendar.add_working_hours` would (the tests check it). The escalation ladder is climbed
@@ -37,8 +37,8 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
 
-from alliance import workcalendar
-from alliance.staff import PARK_STAFF_GROUP
+from alliance.core import workcalendar
+from alliance.core.staff import PARK_STAFF_GROUP
 from chains.models import IndustryChain
 from enterprises.models import ChainMembership, Enterprise, EnterpriseContact, PartyOrganization
 from events.models import Event, EventKind, EventStatus, Invitation, Rsvp

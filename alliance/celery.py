@@ -18,6 +18,7 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
             Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
+# Every installed app's `tasks` module: the core's (`alliance.core.tasks`), the apps', and the
+# shell's, which read every app (`alliance.reports.tasks`, `alliance.dashboards.tasks`).
 app.autodiscover_tasks()
-# The shell's tasks read every app; the core's `alliance.tasks` does not import them.
-app.autodiscover_tasks(["alliance"], related_name="shell_tasks")
+app.autodiscover_tasks(["alliance.reports", "alliance.dashboards"])

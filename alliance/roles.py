@@ -11,9 +11,9 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from alliance.models import Notification
-from alliance.staff import PARK_STAFF_GROUP, is_park_staff
-from alliance.viewer import NavbarFacts, request_is_park_staff, request_navbar_facts
+from alliance.core.models import Notification
+from alliance.core.staff import PARK_STAFF_GROUP, is_park_staff
+from alliance.core.viewer import NavbarFacts, request_is_park_staff, request_navbar_facts
 from chains.models import IndustryChain
 from enterprises.models import ChainMembership, EnterpriseContact, PartyOrganization
 from liaisons.models import Department, Liaison, LiaisonAssignment, TaskForceMembership

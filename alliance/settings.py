@@ -24,12 +24,13 @@ ALLOWED_HOSTS = env.get_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", 
 CSRF_TRUSTED_ORIGINS = env.get_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "alliance.apps.AllianceConfig",
+    "alliance.core.apps.CoreConfig",
     "chains.apps.ChainsConfig",
     "enterprises.apps.EnterprisesConfig",
     "liaisons.apps.LiaisonsConfig",
     "events.apps.EventsConfig",
-    "alliance.apps.PortalAdminConfig",  # django.contrib.admin with the portal's site
+    "alliance.apps.ShellConfig",
+    "alliance.core.apps.PortalAdminConfig",  # django.contrib.admin with the portal's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,7 +48,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "alliance.middleware.ChineseFirstLocaleMiddleware",
+    "alliance.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -56,7 +57,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
-    "alliance.middleware.UnusableValueMiddleware",
+    "alliance.core.middleware.UnusableValueMiddleware",
 ]
 
 ROOT_URLCONF = "alliance.urls"
@@ -151,10 +152,10 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # All the files of one request together; bytes past it are not even stored while the request
-# is read, and the form says so (alliance.upload_cap).
+# is read, and the form says so (alliance.core.upload_cap).
 UPLOAD_MAX_REQUEST_BYTES = env.get_int("DJANGO_UPLOAD_MAX_REQUEST_MB", 30, minimum=1) * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
-    "alliance.upload_cap.RequestUploadCapHandler",
+    "alliance.core.upload_cap.RequestUploadCapHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -174,7 +175,7 @@ _email = env.get_email("EMAIL_URL", "consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":
     # Logged at INFO: printed, a Celery worker would log every e-mail as a WARNING.
-    EMAIL_BACKEND = "alliance.mail.ConsoleEmailBackend"
+    EMAIL_BACKEND = "alliance.core.mail.ConsoleEmailBackend"
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
@@ -191,7 +192,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Unset, it is the address `make run` serves: the Makefile exports WEB_PORT to the web server,
 # the worker and beat alike (not PORT, which honcho sets to a different number for each process).
 WEB_PORT = env.get_int("WEB_PORT", 8000, minimum=1, maximum=65535)
-# Who the viewer is, read once per request (alliance.viewer): the shell's one-query reader.
+# Who the viewer is, read once per request (alliance.core.viewer): the shell's one-query reader.
 PORTAL_VIEWER_FACTS = "alliance.roles.navbar_facts"
 PORTAL_BASE_URL = env.get_base_url("DJANGO_PORTAL_BASE_URL", f"http://127.0.0.1:{WEB_PORT}")
 
@@ -251,7 +252,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # No long ETAs are ever scheduled (sweeps instead), so one hour is safe. The socket
     # timeouts bound the worker's and beat's waits on a broker that is down; a request
-    # publishes through alliance.broker.prompt_connection with much shorter ones.
+    # publishes through alliance.core.broker.prompt_connection with much shorter ones.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": 3600,
         "socket_connect_timeout": 2,
@@ -259,8 +260,8 @@ else:
     }
     if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         # kombu's Redis transport with the guard that keeps a worker alive when Redis drops
-        # while it holds unacknowledged messages (alliance/broker.py).
-        CELERY_BROKER_TRANSPORT = "alliance.broker:Transport"
+        # while it holds unacknowledged messages (alliance/core/broker.py).
+        CELERY_BROKER_TRANSPORT = "alliance.core.broker:Transport"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
@@ -326,7 +327,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {
-        "filesystem_broker_hostname": {"()": "alliance.logfilters.DropFilesystemBrokerHostname"}
+        "filesystem_broker_hostname": {
+            "()": "alliance.core.logfilters.DropFilesystemBrokerHostname"
+        }
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.get_str("DJANGO_LOG_LEVEL", "INFO")},

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from alliance import views
-from alliance.forms import LoginForm
+from alliance.core.forms import LoginForm
+from alliance.home import views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,9 +34,9 @@ urlpatterns = [
     path("needs/", include("liaisons.urls")),
     path("events/", include("events.urls")),
     path("resources/", include("liaisons.urls_resources")),
-    path("dashboard/", include("alliance.dashboard_urls")),
+    path("dashboard/", include("alliance.dashboards.urls")),
     path("projects/", include("liaisons.urls_projects")),
-    path("reports/", include("alliance.report_urls")),
+    path("reports/", include("alliance.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -98,7 +98,7 @@ def _inner_setup() -> dict:
     django.setup()
     from django.db.models import Count, Q
 
-    from alliance.models import User
+    from alliance.core.models import User
     from chains.models import IndustryChain
     from liaisons.models import NEED_OPEN_STATUSES, Liaison, Need, NeedEvent, NeedEventAction
 
@@ -125,7 +125,7 @@ def _inner_setup() -> dict:
     )
     # What beat does every ten minutes: the dashboards read these summaries (a missing or stale
     # one makes them count live, as on a portal whose beat is down).
-    from alliance import dashboards
+    from alliance.dashboards import figures as dashboards
 
     dashboards.refresh_need_summary()
     need = NeedEvent.objects.filter(note=TIMELINE_NOTE).values_list("need", flat=True).first()
@@ -167,7 +167,7 @@ def _inner_export(username: str, url: str) -> dict:
     from django.conf import settings
     from django.test import Client
 
-    from alliance.models import User
+    from alliance.core.models import User
 
     settings.ALLOWED_HOSTS = ["*"]
     client = Client()

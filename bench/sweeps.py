@@ -92,8 +92,8 @@ def main() -> None:
     _setup(f"{args.server}/{args.db}")
 
     from alliance.bulkdata import BASE_MOMENT
-    from alliance.models import CalendarDay
-    from alliance.workcalendar import next_workday_start
+    from alliance.core.models import CalendarDay
+    from alliance.core.workcalendar import next_workday_start
     from events.services import reminders
     from liaisons.models import LADDER_STATUSES, Need
     from liaisons.services import escalations, recount

@@ -17,8 +17,8 @@ from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from alliance.admin import HistoryAdmin, PreloadedAutocompleteInlineMixin
-from alliance.xlsx import xlsx_response
+from alliance.core.admin import HistoryAdmin, PreloadedAutocompleteInlineMixin
+from alliance.core.xlsx import xlsx_response
 from enterprises.models import (
     ChainMembership,
     Enterprise,

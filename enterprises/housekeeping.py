@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alliance.files import remove_unreferenced_files
+from alliance.core.files import remove_unreferenced_files
 
 IMPORT_PREVIEW_FOLDER = "django-import-export"  # import_export.tmp_storages.MediaStorage
 

@@ -8,7 +8,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from alliance.validators import validate_phone
+from alliance.core.validators import validate_phone
 from chains.models import IndustryChain
 from enterprises.validators import normalize_credit_code, validate_credit_code
 

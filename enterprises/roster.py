@@ -20,8 +20,8 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 from import_export.results import Result
 
-from alliance.upload_cap import size_labels, validate_request_total
-from alliance.xlsx import Sheet, safe_text, unescaped_text
+from alliance.core.upload_cap import size_labels, validate_request_total
+from alliance.core.xlsx import Sheet, safe_text, unescaped_text
 from chains.models import IndustryChain
 from enterprises.models import Enterprise, SrdiLevel
 from enterprises.services import membership_ensure_primary_chain
@@ -121,7 +121,7 @@ def _credit_code(value) -> str:
 
 
 class TextWidget(widgets.Widget):
-    """Free text. Written as the portal's own exports write text (`alliance.xlsx.safe_text`):
+    """Free text. Written as the portal's own exports write text (`alliance.core.xlsx.safe_text`):
     a cell starting with = + - @ or a tab is a formula to a spreadsheet program, so it goes
     out behind an apostrophe, which the import takes off again."""
 

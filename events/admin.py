@@ -5,14 +5,14 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.admin import (
+from alliance.core.admin import (
     HistoryAdmin,
     PreloadedAutocompleteInlineMixin,
     ReadOnlyAdminMixin,
     TransitionCheckedForm,
     count_of,
 )
-from alliance.paginators import LargeTableAdminMixin
+from alliance.core.paginators import LargeTableAdminMixin
 from events.days_off import shift_label
 from events.forms import RECURRENCE_FIELDS, RecurrenceFieldsMixin
 from events.models import Decision, Event, EventSeries, Invitation, ReminderDispatch
@@ -174,7 +174,7 @@ class EventAdmin(HistoryAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(LargeTableAdminMixin, admin.ModelAdmin):
-    # Millions of rows at province scale (alliance.paginators): estimated count, a date filter
+    # Millions of rows at province scale (alliance.core.paginators): estimated count, a date filter
     # instead of date_hierarchy, newest first from the primary key index (ordering by the
     # meeting's start would sort every invitation on each page).
     list_display = ("event", "user", "rsvp", "responded_at", "checked_in_at")

@@ -7,7 +7,7 @@ class EventsConfig(AppConfig):
     verbose_name = _("Meetings and salons")
 
     def ready(self) -> None:
-        from alliance.signals import calendar_changed
+        from alliance.core.signals import calendar_changed
         from events.services.series import follow_calendar_on_change
 
         # A day entered as a holiday after the meetings were placed moves them off it.

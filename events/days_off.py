@@ -1,6 +1,6 @@
 """Meetings of a series held on working days: where a slot on a day off moves, and why.
 
-Working days come from the portal's calendar (alliance.workcalendar: staff's entries, then the
+Working days come from the portal's calendar (alliance.core.workcalendar: staff's entries, then the
 statutory holidays and make-up working days 调休, then Monday–Friday). The reason is stored as a
 code and put into words when shown, so each reader sees it in their own language; a name staff
 typed for a day in the calendar is kept as they wrote it.
@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from django.utils.translation import gettext_lazy as _
 
-from alliance.models import CalendarDay
-from alliance.workcalendar import Calendar
+from alliance.core.models import CalendarDay
+from alliance.core.workcalendar import Calendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKEND = "weekend"

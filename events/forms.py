@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.models import User
+from alliance.core.models import User
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
 from events import recurrence

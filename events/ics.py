@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from django.utils.translation import gettext as _
 
-from alliance.notifications import absolute_url
+from alliance.core.notifications import absolute_url
 from events.models import Event, EventStatus
 from events.services.common import event_path
 

@@ -62,7 +62,7 @@ class EventSeries(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(24)],
     )
     # Park meetings are held on working days: a slot on a statutory holiday or a weekend (per
-    # alliance.workcalendar, so make-up working days count as working days) moves forward.
+    # alliance.core.workcalendar, so make-up working days count as working days) moves forward.
     skip_days_off = models.BooleanField(
         _("move meetings off holidays"),
         default=True,
@@ -138,7 +138,8 @@ class Event(models.Model):
     # so the generator knows the slot is taken and does not create the meeting a second time.
     series_slot = models.DateTimeField(_("scheduled slot in the series"), null=True, blank=True)
     # Why the series put this meeting on a later working day than its slot: the holiday's code
-    # (alliance.workcalendar's names, "weekend") or the name staff gave the day in the calendar.
+    # (alliance.core.workcalendar's names, "weekend") or the name staff gave the day in the
+    # calendar.
     # Empty when the meeting is on its slot's day. Shown with `events.holidays.shift_label`.
     day_off = models.CharField(_("moved off the day off"), max_length=50, blank=True)
     # iCalendar identity: calendar apps match updates by UID and apply the highest SEQUENCE.

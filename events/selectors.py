@@ -21,8 +21,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from alliance.models import User
-from alliance.staff import is_park_staff
+from alliance.core.models import User
+from alliance.core.staff import is_park_staff
 from chains.models import IndustryChain
 from enterprises.models import ChainMembership, Enterprise, EnterpriseContact
 from events.models import CalendarFeed, Event, EventKind, EventStatus, Invitation, Rsvp

@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alliance.notifications import absolute_url
-from alliance.redirects import redirect_to_next
-from alliance.viewer import request_is_park_staff
+from alliance.core.notifications import absolute_url
+from alliance.core.redirects import redirect_to_next
+from alliance.core.viewer import request_is_park_staff
 from events import selectors
 from events.exceptions import EventActionError
 from events.exports import attendance_workbook

@@ -7,8 +7,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from alliance.models import User
-from alliance.staff import PARK_STAFF_GROUP
+from alliance.core.models import User
+from alliance.core.staff import PARK_STAFF_GROUP
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
 from liaisons.models import ActionItemKind, ActionItemStatus, Liaison

@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from alliance.admin import (
+from alliance.core.admin import (
     HistoryAdmin,
     NamedRelatedFilter,
     PreloadedAutocompleteInlineMixin,
     ReadOnlyAdminMixin,
     count_of,
 )
-from alliance.paginators import LargeTableAdminMixin
+from alliance.core.paginators import LargeTableAdminMixin
 from chains.admin import IndustryChainAdmin as BaseIndustryChainAdmin
 from chains.models import IndustryChain
 from enterprises.admin import ChainMemberInline
@@ -279,7 +279,7 @@ class NeedAdmin(LargeTableAdminMixin, HistoryAdmin):
     )
     search_fields = ("number", "title", "enterprise__name", "contact_name")
     ordering = ("-created_at", "-pk")
-    # Sortable only where an index gives the order (alliance.paginators): newest first, the
+    # Sortable only where an index gives the order (alliance.core.paginators): newest first, the
     # default, and the need number. A title, firm, status or deadline header sorted every need
     # of the province (3 million rows; 8 s for the title) on each page: the filters narrow
     # by those instead.

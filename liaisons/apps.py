@@ -8,7 +8,7 @@ class LiaisonsConfig(AppConfig):
     verbose_name = _("Liaisons and the three lists")
 
     def ready(self) -> None:
-        from alliance.signals import calendar_changed
+        from alliance.core.signals import calendar_changed
         from liaisons.services.recount import recount_on_calendar_change
         from liaisons.timelimits import ensure_default_time_limits
 

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from alliance.validators import validate_phone
+from alliance.core.validators import validate_phone
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
 
@@ -1000,9 +1000,9 @@ class NeedDashboardSummary(models.Model):
 
     One row per chain × status × category × overdue × month of dispatch (the month only inside
     the twelve-month rate window, NULL before it), with the KPI counts of `liaisons.services.kpis`;
-    `alliance.dashboards.refresh_need_summary` replaces every row in one INSERT … SELECT, all rows
-    sharing one `refreshed_at`. At ×100 (3M needs) reading these rows takes milliseconds where
-    counting the needs takes seconds; the overview says how old its figures are.
+    `alliance.dashboards.figures.refresh_need_summary` replaces every row in one INSERT … SELECT,
+    all rows sharing one `refreshed_at`. Reading these rows is far cheaper than counting the needs;
+    the overview says how old its figures are.
     """
 
     chain = models.ForeignKey(

@@ -13,7 +13,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from alliance.staff import is_park_staff
+from alliance.core.staff import is_park_staff
 from liaisons.models import Department, DepartmentResource, NeedCategory
 
 # Words of the search box: at most this many, each at most this long (longer input is cut).

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from alliance.models import User
+from alliance.core.models import User
 
 # (attribute, lookup) of every column a list row reads.
 _COLUMNS = (

@@ -11,7 +11,7 @@ from django.db.models import Case, CharField, DateTimeField, F, Q, QuerySet, Val
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from alliance.staff import is_park_staff
+from alliance.core.staff import is_park_staff
 from chains.models import IndustryChain
 from enterprises.models import EnterpriseContact
 from liaisons.models import (
@@ -30,7 +30,7 @@ from liaisons.paging import BoundedCount, bounded_count
 
 
 class HeldRoles(Protocol):
-    """Which of the scope's roles a person holds (`alliance.viewer.NavbarFacts` answers it)."""
+    """Which of the scope's roles a person holds (`alliance.core.viewer.NavbarFacts` answers it)."""
 
     is_park_staff: bool
     is_secretary: bool

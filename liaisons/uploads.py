@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from alliance.upload_cap import size_labels, validate_request_total
+from alliance.core.upload_cap import size_labels, validate_request_total
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS_PER_SUBMISSION = 10

@@ -27,7 +27,7 @@ from django.urls import reverse
 # prefetch. None of them depends on the number of rows.
 BASE_QUERIES = 7
 NO_FULL_COUNT = BASE_QUERIES - 1
-# Admins of big tables (alliance.paginators) also skip the full count; on PostgreSQL their
+# Admins of big tables (alliance.core.paginators) also skip the full count; on PostgreSQL their
 # paginator reads the planner's row estimate from the catalogue, which SQLite does not have.
 ESTIMATED_COUNT = NO_FULL_COUNT if connection.vendor == "postgresql" else NO_FULL_COUNT - 1
 

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from alliance.models import User
-from alliance.staff import PARK_STAFF_GROUP
+from alliance.core.models import User
+from alliance.core.staff import PARK_STAFF_GROUP
 from chains.models import ChainIndicator, IndustryChain, PeriodKind
 from enterprises.models import (
     ChainMembership,

@@ -1,5 +1,5 @@
 """`{% large_result_list cl %}`: the rows of a big table's admin changelist
-(`alliance.paginators.LargeTableAdminMixin`) as Django's `{% result_list %}` renders them, with
+(`alliance.core.paginators.LargeTableAdminMixin`) as Django's `{% result_list %}` renders them, with
 the per-cell work done once per page.
 
 Django builds each cell with `items_for_result`: it looks the column's field up again, rebuilds

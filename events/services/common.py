@@ -5,7 +5,7 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from alliance.staff import is_park_staff
+from alliance.core.staff import is_park_staff
 from events.exceptions import EventActionError
 from events.models import Event, Invitation
 

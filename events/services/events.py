@@ -10,8 +10,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance.models import User
-from alliance.notifications import notify
+from alliance.core.models import User
+from alliance.core.notifications import notify
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
 from events.exceptions import EventActionError

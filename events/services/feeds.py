@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from alliance.models import User
+from alliance.core.models import User
 from events.models import CalendarFeed
 
 

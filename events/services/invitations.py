@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance.models import User
-from alliance.notifications import notify
+from alliance.core.models import User
+from alliance.core.notifications import notify
 from events.exceptions import EventActionError
 from events.models import Event, EventStatus, Invitation, Rsvp
 from events.services.common import event_path, lock_event, require_staff

@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
-from alliance.notifications import notify
+from alliance.core.notifications import notify
 from events.models import Event, EventStatus, Invitation, ReminderDispatch, Rsvp
 from events.services.common import event_path
 

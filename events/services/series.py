@@ -18,9 +18,9 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from alliance import broker
-from alliance.models import User
-from alliance.notifications import notify
+from alliance.core import broker
+from alliance.core.models import User
+from alliance.core.notifications import notify
 from chains.models import IndustryChain
 from events.days_off import working_starts
 from events.exceptions import EventActionError
@@ -299,7 +299,7 @@ def series_follow_calendar_later() -> None:
 
 
 def follow_calendar_on_change(sender, **kwargs) -> None:
-    """Receiver of `alliance.signals.calendar_changed`."""
+    """Receiver of `alliance.core.signals.calendar_changed`."""
     series_follow_calendar_later()
 
 

@@ -29,8 +29,8 @@ def backfill_deadline_basis(apps, schema_editor):
     change to the calendar can count it again. The liaison's clock starts at the dispatch, or
     at the latest reopening on the timeline, whichever came last. A deadline the count does not give back exactly
     (written past the workflow) keeps no basis and is never recounted."""
-    from alliance import workcalendar
-    from alliance.rowwrites import update_rows
+    from alliance.core import workcalendar
+    from alliance.core.rowwrites import update_rows
 
     Need = apps.get_model("liaisons", "Need")
     NeedEvent = apps.get_model("liaisons", "NeedEvent")

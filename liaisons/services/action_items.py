@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from alliance.models import User
-from alliance.notifications import notify
-from alliance.staff import is_park_staff
+from alliance.core.models import User
+from alliance.core.notifications import notify
+from alliance.core.staff import is_park_staff
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
 from liaisons.exceptions import ActionItemError, ActionItemPermissionError

@@ -25,8 +25,8 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance import workcalendar
-from alliance.workcalendar import HOURS_PER_DAY, WorkingTime
+from alliance.core import workcalendar
+from alliance.core.workcalendar import HOURS_PER_DAY, WorkingTime
 from liaisons.exceptions import NeedActionError
 from liaisons.models import (
     LADDER_STATUSES,

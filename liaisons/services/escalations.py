@@ -26,10 +26,10 @@ from django.db import connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from alliance import broker
-from alliance.models import User
-from alliance.notifications import notify_many
-from alliance.rowwrites import update_rows
+from alliance.core import broker
+from alliance.core.models import User
+from alliance.core.notifications import notify_many
+from alliance.core.rowwrites import update_rows
 from liaisons.models import (
     LADDER_STATUSES,
     EscalationLevel,

@@ -1,10 +1,10 @@
-"""Attachment files left without a row (see alliance.files)."""
+"""Attachment files left without a row (see alliance.core.files)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from alliance.files import remove_unreferenced_files
+from alliance.core.files import remove_unreferenced_files
 from liaisons.models import NEED_ATTACHMENT_FOLDER, NeedAttachment
 
 

@@ -28,7 +28,7 @@ from datetime import datetime
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from alliance.workcalendar import working_hours_between_many
+from alliance.core.workcalendar import working_hours_between_many
 from chains.models import IndustryChain
 from liaisons.models import (
     LADDER_STATUSES,
@@ -42,7 +42,7 @@ from liaisons.models import (
 
 SATISFACTION_FLOOR = 0.85
 REPLIED_STATUSES = (NeedStatus.REPLIED, NeedStatus.CLOSED)
-# The working periods (docs/needs.md), Beijing time; alliance.workcalendar uses the same ones.
+# The working periods (docs/needs.md), Beijing time; alliance.core.workcalendar uses the same ones.
 
 
 @dataclass(frozen=True)

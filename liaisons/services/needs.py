@@ -22,10 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from alliance.models import User
-from alliance.notifications import Message, notify_many
-from alliance.staff import PARK_STAFF_GROUP, is_park_staff
-from alliance.validators import validate_phone
+from alliance.core.models import User
+from alliance.core.notifications import Message, notify_many
+from alliance.core.staff import PARK_STAFF_GROUP, is_park_staff
+from alliance.core.validators import validate_phone
 from enterprises.models import Enterprise, EnterpriseContact
 from liaisons.exceptions import (
     NeedActionError,

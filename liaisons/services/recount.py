@@ -23,9 +23,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from alliance import broker
-from alliance.notifications import notify_many
-from alliance.rowwrites import update_rows
+from alliance.core import broker
+from alliance.core.notifications import notify_many
+from alliance.core.rowwrites import update_rows
 from liaisons.models import Need, NeedEvent, NeedEventAction
 from liaisons.services import deadlines
 from liaisons.services.needs import need_message
@@ -159,7 +159,7 @@ def _earlier_messages(full: dict[int, Need], recounted: dict) -> list:
 
 
 def recount_on_calendar_change(sender, **kwargs) -> None:
-    """Receiver of `alliance.signals.calendar_changed`."""
+    """Receiver of `alliance.core.signals.calendar_changed`."""
     need_deadlines_recount_later()
 
 

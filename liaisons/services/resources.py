@@ -29,8 +29,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from alliance.models import User
-from alliance.staff import is_park_staff
+from alliance.core.models import User
+from alliance.core.staff import is_park_staff
 from liaisons.exceptions import NeedActionError, NeedTransitionError
 from liaisons.models import (
     Department,

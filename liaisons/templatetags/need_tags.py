@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from alliance.routes import id_urls
+from alliance.core.routes import id_urls
 from liaisons.labels import choice_labels
 from liaisons.models import (
     Need,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from alliance.staff import is_park_staff
-from alliance.viewer import request_is_park_staff, request_navbar_facts
+from alliance.core.staff import is_park_staff
+from alliance.core.viewer import request_is_park_staff, request_navbar_facts
 from enterprises.models import Enterprise, EnterpriseContact
 from liaisons.models import Liaison, Need
 from liaisons.selectors import needs_visible_to

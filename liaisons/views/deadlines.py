@@ -18,7 +18,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from alliance import workcalendar
+from alliance.core import workcalendar
 from liaisons.models import EscalationLevel, Need, NeedStatus
 
 OVERDUE = "overdue"

@@ -1,7 +1,7 @@
 """The needs list as .xlsx: the viewer's scope and the list's filters, streamed row by row.
 
 The rows come from one `values_list` query read in chunks (`.iterator()`, a server-side cursor
-on PostgreSQL) and are written to a temporary file as they arrive (`alliance.xlsx`), so memory
+on PostgreSQL) and are written to a temporary file as they arrive (`alliance.core.xlsx`), so memory
 does not grow with the number of needs.
 """
 
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from alliance.xlsx import Sheet, xlsx_response
+from alliance.core.xlsx import Sheet, xlsx_response
 from liaisons.filters import filter_needs
 from liaisons.models import NeedCategory, NeedStatus, Satisfaction, Urgency
 from liaisons.views.access import visible_needs

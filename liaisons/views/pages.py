@@ -13,9 +13,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from alliance import workcalendar
-from alliance.paginators import estimated_rows
-from alliance.viewer import request_is_park_staff, request_navbar_facts
+from alliance.core import workcalendar
+from alliance.core.paginators import estimated_rows
+from alliance.core.viewer import request_is_park_staff, request_navbar_facts
 from liaisons.forms import NeedFilterForm
 from liaisons.models import (
     NEED_OPEN_STATUSES,

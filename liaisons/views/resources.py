@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alliance.viewer import request_is_park_staff
-from alliance.xlsx import Sheet, xlsx_response
+from alliance.core.viewer import request_is_park_staff
+from alliance.core.xlsx import Sheet, xlsx_response
 from liaisons.exceptions import NeedActionError
 from liaisons.models import DepartmentResource, Need, NeedCategory
 from liaisons.resource_forms import ResourceFilterForm, ResourceForm

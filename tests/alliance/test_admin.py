@@ -13,8 +13,8 @@ from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance.admin_site import PortalAdminSite
-from alliance.models import (
+from alliance.core.admin_site import PortalAdminSite
+from alliance.core.models import (
     CalendarDay,
     CalendarYear,
     Notification,
@@ -22,7 +22,7 @@ from alliance.models import (
     WeeklyReport,
     WorkerHeartbeat,
 )
-from alliance.permissions import PORTAL_APPS
+from alliance.core.permissions import PORTAL_APPS
 from chains.models import ChainIndicator, IndustryChain
 from enterprises.models import (
     ChainMembership,
@@ -400,7 +400,7 @@ def test_a_change_form_with_an_impossible_autocomplete_value_shows_the_error(sta
     response = staff_client.post(url, {"title": "联席会议", "organizer": bad, "chains": [bad]})
     if connection.vendor == "sqlite" and bad.isdigit():
         # SQLite cannot bind a number past 2**63 at all, wherever the form looks it up: the
-        # request is refused as a whole (alliance.middleware.UnusableValueMiddleware).
+        # request is refused as a whole (alliance.core.middleware.UnusableValueMiddleware).
         assert response.status_code == 400
         event.refresh_from_db()
         assert event.organizer is None
@@ -413,7 +413,7 @@ def test_a_change_form_with_an_impossible_autocomplete_value_shows_the_error(sta
 
 
 def test_every_admin_checks_its_autocomplete_values():
-    from alliance.admin_input import CheckedInputAdminMixin
+    from alliance.core.admin_input import CheckedInputAdminMixin
 
     unchecked = [
         type(model_admin).__name__

@@ -28,8 +28,8 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import translation
 
-from alliance import workcalendar
-from alliance.backup import BackupError, backup_create, database_from_url, databases
+from alliance.core import workcalendar
+from alliance.core.backup import BackupError, backup_create, database_from_url, databases
 from liaisons.models import Need, NeedCategory, Urgency
 from liaisons.services import needs
 from tests import factories
@@ -60,7 +60,7 @@ import django
 django.setup()
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from alliance import workcalendar
+from alliance.core import workcalendar
 from enterprises.models import EnterpriseContact
 from liaisons.models import NeedAttachment
 from liaisons.services.needs import need_create

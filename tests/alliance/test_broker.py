@@ -9,7 +9,7 @@ from pathlib import Path
 from kombu import Connection
 from kombu.transport import redis as kombu_redis
 
-from alliance import broker
+from alliance.core import broker
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -36,7 +36,7 @@ def transport_setting(broker_url: str) -> str | None:
 def test_a_redis_broker_uses_the_guarded_transport():
     for url in ("redis://redis.internal:6379/1", "rediss://redis.internal:6380/0"):
         name = transport_setting(url)
-        assert name == "alliance.broker:Transport"
+        assert name == "alliance.core.broker:Transport"
         # kombu loads it for the URL, and it is kombu's Redis transport underneath.
         assert type(Connection(url, transport=name).transport) is broker.Transport
         assert issubclass(broker.Transport, kombu_redis.Transport)

@@ -20,8 +20,8 @@ import pytest
 from django.db.models import F
 
 from alliance.celery import app
-from alliance.models import Notification
-from alliance.tasks import send_notification_email, send_pending_notification_emails
+from alliance.core.models import Notification
+from alliance.core.tasks import send_notification_email, send_pending_notification_emails
 from tests import factories
 from tests.alliance.test_tasks import _database_url
 from tests.redis_server import private_redis, wait_for  # noqa: F401  (a fixture)

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
-from alliance.models import Notification
-from alliance.notifications import notification_send_pending_emails
+from alliance.core.models import Notification
+from alliance.core.notifications import notification_send_pending_emails
 from liaisons.models import NeedStatus
 from tests import factories
 from tests.alliance.test_tasks import _database_url
@@ -38,8 +38,8 @@ SUBMITTER = """
 import json, sys, time
 import django
 django.setup()
-from alliance import notifications
-from alliance.models import User
+from alliance.core import notifications
+from alliance.core.models import User
 from liaisons.models import Need
 from liaisons.services.needs import need_submit
 

@@ -14,7 +14,6 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alliance import workcalendar
 from alliance.bulkdata import (
     BASE_MOMENT,
     PARK,
@@ -22,6 +21,7 @@ from alliance.bulkdata import (
     Timeline,
     generate_bulk,
 )
+from alliance.core import workcalendar
 from enterprises.models import Enterprise, EnterpriseContact
 from events.models import Event, Invitation
 from liaisons.models import (

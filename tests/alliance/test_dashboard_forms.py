@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance.dashboard_forms import ChainIndicatorForm, period_start
-from alliance.dashboard_services import (
+from alliance.dashboards.forms import ChainIndicatorForm, period_start
+from alliance.dashboards.services import (
     FigureConflict,
     chain_indicator_save,
     signed_project_save,
@@ -173,7 +173,7 @@ def test_the_race_on_a_duplicate_period_is_a_form_error(staff_client, chain, mon
         factories.ChainIndicatorFactory(chain=chain, year=2025, period_index=1)
         return chain_indicator_save(**kwargs)
 
-    monkeypatch.setattr("alliance.dashboard_views.chain_indicator_save", racing_save)
+    monkeypatch.setattr("alliance.dashboards.views.chain_indicator_save", racing_save)
     response = staff_client.post(indicator_url(chain), figures())
     assert response.status_code == 200
     assert "他人刚刚保存了相同内容，请核对后重试。" in response.content.decode()

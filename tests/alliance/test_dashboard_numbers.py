@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance import dashboards
-from alliance.dashboard_charts import dashboard_charts
+from alliance.dashboards import figures as dashboards
+from alliance.dashboards.charts import dashboard_charts
 from alliance.templatetags.dashboard import growth, pct, trim_decimal, yi
 from chains.models import PeriodKind
 from enterprises.models import ChainMembership, PartyOrganization, SignedProject
@@ -407,7 +407,7 @@ def test_demo_nev_dashboard_shows_the_article_figures(client, settings):
 
     settings.DEBUG = True
     load_demo()
-    from alliance.models import User
+    from alliance.core.models import User
 
     client.force_login(User.objects.get(username="staff"))
     response = client.get(reverse("dashboard:chain", args=["nev"]))

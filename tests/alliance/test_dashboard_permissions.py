@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 
-from alliance import dashboard_urls
+from alliance.dashboards import urls as dashboard_urls
 from chains.models import ChainIndicator, PeriodKind
 from enterprises.models import SignedProject
 from tests import factories

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance import dashboards
-from alliance.shell_tasks import refresh_dashboard_summary
+from alliance.dashboards import figures as dashboards
+from alliance.dashboards.tasks import refresh_dashboard_summary
 from liaisons.models import NeedDashboardSummary, NeedStatus
 from tests import factories
 from tests.alliance.test_dashboard_numbers import Crafted, grow

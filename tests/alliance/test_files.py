@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from alliance.files import remove_unreferenced_files
+from alliance.core.files import remove_unreferenced_files
 from enterprises.housekeeping import IMPORT_PREVIEW_FOLDER, remove_stale_import_previews
 from enterprises.tasks import remove_abandoned_import_previews
 from liaisons.models import NEED_ATTACHMENT_FOLDER, NeedAttachment
@@ -44,7 +44,7 @@ def test_a_missing_folder_is_nothing_to_do(media):
 
 
 def test_lookups_are_chunked(media, monkeypatch):
-    monkeypatch.setattr("alliance.files.LOOKUP_CHUNK", 2)
+    monkeypatch.setattr("alliance.core.files.LOOKUP_CHUNK", 2)
     for i in range(5):
         put(f"box/{i}.pdf", age=timedelta(days=2))
     asked: list[int] = []

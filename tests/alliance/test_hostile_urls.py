@@ -42,8 +42,8 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
-from alliance.models import Notification
-from alliance.reports import last_finished_week, weekly_report_generate
+from alliance.core.models import Notification
+from alliance.reports.figures import last_finished_week, weekly_report_generate
 from events.models import CalendarFeed, EventSeries, Invitation
 from liaisons.models import ActionItemMilestone, NeedAttachment, NeedStatus
 from tests import factories

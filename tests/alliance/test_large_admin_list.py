@@ -13,8 +13,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance.models import Notification
-from alliance.paginators import LargeTableAdminMixin
+from alliance.core.models import Notification
+from alliance.core.paginators import LargeTableAdminMixin
 from alliance.templatetags import large_admin_list
 from events.models import Invitation, Rsvp
 from liaisons.models import EscalationLevel, Need, NeedEscalation, NeedStatus, Urgency

@@ -20,8 +20,8 @@ import pytest
 from django.core.mail import EmailMessage, get_connection
 from kombu import Connection
 
-from alliance.models import Notification
-from alliance.tasks import send_notification_email
+from alliance.core.models import Notification
+from alliance.core.tasks import send_notification_email
 from tests import factories
 from tests.alliance.test_tasks import _database_url
 
@@ -31,11 +31,11 @@ LOUD = re.compile(r"^\[[^\]]*: (WARNING|ERROR|CRITICAL)/", re.MULTILINE)
 
 
 def test_the_console_backend_logs_each_email_at_info(caplog, capsys):
-    backend = get_connection("alliance.mail.ConsoleEmailBackend")
+    backend = get_connection("alliance.core.mail.ConsoleEmailBackend")
     message = EmailMessage("周通报已发布", "请登录平台查看。", "hc@example.cn", ["a@example.cn"])
     with caplog.at_level(logging.DEBUG):
         assert backend.send_messages([message]) == 1
-    (record,) = [r for r in caplog.records if r.name == "alliance.mail"]
+    (record,) = [r for r in caplog.records if r.name == "alliance.core.mail"]
     assert record.levelno == logging.INFO
     assert "请登录平台查看。" in record.getMessage()
     assert "To: a@example.cn" in record.getMessage()

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alliance.context_processors import notifications
-from alliance.models import Notification
+from alliance.core.models import Notification
 from alliance.roles import NavbarFacts, navbar_facts, request_is_park_staff
 from tests import factories
 

@@ -25,15 +25,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError
 
-from alliance import notifications
-from alliance.models import Notification
-from alliance.notifications import (
+from alliance.core import notifications
+from alliance.core.models import Notification
+from alliance.core.notifications import (
     MAX_EMAIL_ATTEMPTS,
     notification_send_email,
     notification_send_pending_emails,
     notify,
 )
-from alliance.tasks import send_notification_email, send_pending_notification_emails
+from alliance.core.tasks import send_notification_email, send_pending_notification_emails
 from tests import factories
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -410,8 +410,8 @@ import json, sys, time
 import django
 django.setup()
 from django.db import transaction
-from alliance.models import User
-from alliance.notifications import notify
+from alliance.core.models import User
+from alliance.core.notifications import notify
 
 user = User.objects.get(pk=int(sys.argv[1]))
 started = time.monotonic()

@@ -1,4 +1,4 @@
-"""`alliance.pgtypes`: timestamps read by psycopg's compiled parser are the values Django's own
+"""`alliance.core.pgtypes`: timestamps read by psycopg's compiled parser are the values Django's own
 loader gives, and Django keeps the loader on every cursor."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.utils import timezone
 from psycopg.pq import Format
 
-from alliance import pgtypes
+from alliance.core import pgtypes
 from liaisons.models import Need, NeedStatus
 from tests import factories
 

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from alliance import reports
-from alliance.models import Notification, WeeklyReport
-from alliance.shell_tasks import generate_weekly_report
+from alliance.core.models import Notification, WeeklyReport
+from alliance.reports import figures as reports
+from alliance.reports.tasks import generate_weekly_report
 from liaisons.models import Need, NeedCategory, NeedEvent, NeedEventAction, NeedStatus, Satisfaction
 from liaisons.services import needs as need_services
 from tests import factories

@@ -1,11 +1,11 @@
-"""alliance.routes.id_urls: the URLs `reverse` gives, with `reverse` run once."""
+"""alliance.core.routes.id_urls: the URLs `reverse` gives, with `reverse` run once."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse, set_script_prefix
 
-from alliance import routes
+from alliance.core import routes
 from liaisons.models import Need, NeedStatus
 from tests import factories
 from tests.admin_helpers import admin_url

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from alliance.rowwrites import update_rows
+from alliance.core.rowwrites import update_rows
 from liaisons.models import Need, NeedStatus
 from tests import factories
 

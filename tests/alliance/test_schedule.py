@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from alliance.models import CalendarDay, CalendarYear
-from alliance.schedule import MAX_LINES, parse_schedule
-from alliance.tasks import send_notification_email
-from alliance.workcalendar import unknown_years_ahead, year_is_known
+from alliance.core.models import CalendarDay, CalendarYear
+from alliance.core.schedule import MAX_LINES, parse_schedule
+from alliance.core.tasks import send_notification_email
+from alliance.core.workcalendar import unknown_years_ahead, year_is_known
 from liaisons import tasks
 from tests.liaisons.test_recount import DISPATCHED, DUE, ESTIMATED_DUE, dispatched
 from tests.liaisons.test_services import make_world

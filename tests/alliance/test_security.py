@@ -479,7 +479,7 @@ def test_no_template_marks_text_safe():
 
 
 def test_a_number_no_column_can_hold_is_a_400_page_not_a_server_error(rf):
-    from alliance.middleware import UnusableValueMiddleware
+    from alliance.core.middleware import UnusableValueMiddleware
 
     def view(request):
         raise OverflowError("Python int too large to convert to SQLite INTEGER")

@@ -68,7 +68,7 @@ def test_embedded_defaults(tmp_path):
     assert values["DB_NAME"] == str(tmp_path / "db.sqlite3")
     assert values["CELERY_BROKER_URL"] == "filesystem://"
     assert str(tmp_path / "celery" / "queue") in values["CELERY_BROKER_TRANSPORT_OPTIONS"]
-    assert values["EMAIL_BACKEND"] == "alliance.mail.ConsoleEmailBackend"
+    assert values["EMAIL_BACKEND"] == "alliance.core.mail.ConsoleEmailBackend"
     assert values["LANGUAGE_CODE"] == "zh-hans"
     assert "'en'" in values["LANGUAGES"]
     assert values["TIME_ZONE"] == "Asia/Shanghai"

@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from alliance import services
-from alliance.models import WorkerHeartbeat
-from alliance.tasks import record_heartbeat
+from alliance.core import services
+from alliance.core.models import WorkerHeartbeat
+from alliance.core.tasks import record_heartbeat
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

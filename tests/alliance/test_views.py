@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance.models import WorkerHeartbeat
+from alliance.core.models import WorkerHeartbeat
 from enterprises.models import ChainMembership, EnterpriseContact, PartyOrganization
 from tests import factories
 

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alliance.models import CalendarDay, CalendarYear
-from alliance.workcalendar import (
+from alliance.core.models import CalendarDay, CalendarYear
+from alliance.core.workcalendar import (
     HOURS_PER_DAY,
     Calendar,
     WorkingTime,
@@ -556,7 +556,7 @@ def test_a_calendar_change_reaches_the_needs_through_the_core_signal(
     """The calendar (core) names no app: the needs' recount listens to `calendar_changed`."""
     from unittest import mock
 
-    from alliance.signals import calendar_changed
+    from alliance.core.signals import calendar_changed
     from liaisons.tasks import recount_need_deadlines
 
     with mock.patch.object(recount_need_deadlines, "apply_async") as apply_async:

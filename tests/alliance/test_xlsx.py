@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from alliance.xlsx import (
+from alliance.core.xlsx import (
     Percent,
     Sheet,
     safe_text,

@@ -9,8 +9,8 @@ import pytest
 from django.db import transaction
 from playwright.sync_api import Page, expect
 
-from alliance.notifications import notify
-from alliance.tasks import send_notification_email
+from alliance.core.notifications import notify
+from alliance.core.tasks import send_notification_email
 from tests import factories
 from tests.browser.test_shell import (
     DESKTOP,

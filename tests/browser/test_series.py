@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from alliance.models import CalendarDay
+from alliance.core.models import CalendarDay
 from events.models import EventSeries
 from tests.browser.test_events import DESKTOP, PHONE, assert_no_horizontal_overflow, shoot, sign_in
 from tests.events.conftest import SHANGHAI, build_world

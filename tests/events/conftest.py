@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from alliance.models import User
+from alliance.core.models import User
 from chains.models import IndustryChain
 from enterprises.models import ChainMembership, Enterprise
 from events.models import Event

@@ -4,7 +4,7 @@ import pytest
 from django.forms import modelform_factory
 from django.utils import timezone
 
-from alliance.admin import TransitionCheckedForm
+from alliance.core.admin import TransitionCheckedForm
 from events.admin import EventAdmin
 from events.models import Decision, Event, EventSeries, EventStatus, Invitation, ReminderDispatch
 from tests import factories
@@ -68,7 +68,7 @@ ADMIN_CASES = {
     # + the rows with organizer and invitation count; their chains (one prefetch); the chain and
     # series filters' choices; the date hierarchy's years
     Event: AdminCase(build=_events, changelist_queries=BASE_QUERIES + 5),
-    # + the rows with event and user (no full count, no date hierarchy: alliance.paginators)
+    # + the rows with event and user (no full count, no date hierarchy: alliance.core.paginators)
     Invitation: AdminCase(
         build=lambda n: factories.InvitationFactory.create_batch(n),
         changelist_queries=ESTIMATED_COUNT + 1,

@@ -23,7 +23,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from alliance.models import Notification
+from alliance.core.models import Notification
 from events.models import ReminderDispatch
 from tests import factories
 from tests.alliance.test_tasks import _database_url

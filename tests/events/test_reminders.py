@@ -13,8 +13,8 @@ from django.utils import translation
 from django.utils.timesince import timeuntil
 
 from alliance import env
-from alliance.models import Notification
-from alliance.notifications import notification_send_email
+from alliance.core.models import Notification
+from alliance.core.notifications import notification_send_email
 from events.models import Event, EventStatus, Invitation, ReminderDispatch, Rsvp
 from events.services.events import event_cancel, event_reschedule
 from events.services.reminders import due_offset, send_due_reminders
@@ -323,7 +323,7 @@ def test_two_sweeps_at_the_same_time_send_each_reminder_once(monkeypatch):
         for user in users:
             invite(event, user)
     # The e-mails would be queued on the real broker after commit; the outbox is tested apart.
-    monkeypatch.setattr("alliance.notifications._queue_emails", lambda ids: None)
+    monkeypatch.setattr("alliance.core.notifications._queue_emails", lambda ids: None)
     at = NOW + 4 * DAY + 12 * HOUR  # every meeting is less than 3 days away: all are due
     barrier = threading.Barrier(4)
     results, errors = [], []
@@ -353,7 +353,7 @@ def test_a_claim_committed_under_the_sweep_aborts_it_without_sending(monkeypatch
     """The unique constraint is the last word, also against a writer that takes no lock."""
     if connection.vendor == "sqlite":
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
-    monkeypatch.setattr("alliance.notifications._queue_emails", lambda ids: None)
+    monkeypatch.setattr("alliance.core.notifications._queue_emails", lambda ids: None)
     event = meeting()
     user = invite(event).user
     at = event.starts_at - DAY

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.utils import timezone, translation
 
-from alliance.models import Notification
+from alliance.core.models import Notification
 from events.exceptions import EventActionError
 from events.models import Event, EventKind, EventSeries, EventStatus
 from events.services.events import event_cancel, event_reschedule
@@ -331,7 +331,7 @@ def test_a_make_up_working_saturday_keeps_its_meeting_and_a_plain_weekend_moves(
 
 
 def test_a_holiday_entered_by_staff_moves_the_meeting_with_the_name_staff_gave_it(world):
-    from alliance.models import CalendarDay
+    from alliance.core.models import CalendarDay
 
     CalendarDay.objects.create(
         date=datetime(2027, 2, 2).date(), is_workday=False, name="园区停电检修"
@@ -388,7 +388,7 @@ def test_meetings_placed_before_a_holiday_was_entered_follow_the_calendar(world)
     """2027 is not in the statutory tables: its meetings were placed on plain weekdays. When staff
     enter a day off later, the series' meeting on it moves to the next working day, and back
     when the day off is removed; a meeting staff moved by hand stays where they put it."""
-    from alliance.models import CalendarDay
+    from alliance.core.models import CalendarDay
     from events.services.series import series_follow_calendar
 
     series = monthly(world)
@@ -433,8 +433,8 @@ def test_a_calendar_change_queues_the_meetings_check_after_the_commit(
 ):
     from unittest import mock
 
-    from alliance.models import CalendarDay
-    from alliance.signals import calendar_changed
+    from alliance.core.models import CalendarDay
+    from alliance.core.signals import calendar_changed
     from events.tasks import follow_calendar
 
     with mock.patch.object(follow_calendar, "apply_async") as apply_async:

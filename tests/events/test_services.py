@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from alliance.models import Notification
-from alliance.notifications import notification_send_email
+from alliance.core.models import Notification
+from alliance.core.notifications import notification_send_email
 from events.exceptions import EventActionError
 from events.models import Event, EventKind, EventStatus, Invitation, Rsvp
 from events.selectors import invitees_for

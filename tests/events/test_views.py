@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from alliance.models import Notification
+from alliance.core.models import Notification
 from events.models import CalendarFeed, Event, EventKind, EventSeries, EventStatus, Invitation, Rsvp
 from liaisons.models import ActionItem, ActionItemKind, NeedStatus
 from tests import factories
@@ -286,8 +286,8 @@ def test_broker_down_while_staff_save_an_event_loses_nothing(
     the e-mails fails; the page answers, and the outbox sweep sends the e-mails later."""
     from kombu.exceptions import OperationalError
 
-    from alliance import notifications
-    from alliance.tasks import send_notification_email
+    from alliance.core import notifications
+    from alliance.core.tasks import send_notification_email
 
     monkeypatch.setattr(notifications, "_broker_paused_until", 0.0)
     client = signed_in(world.staff)

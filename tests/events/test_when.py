@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import strip_tags
 
-from alliance.models import Notification
+from alliance.core.models import Notification
 from events.services.series import series_create
 from tests import factories
 from tests.events.conftest import SHANGHAI

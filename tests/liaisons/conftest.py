@@ -15,7 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from alliance.models import Notification, User
+from alliance.core.models import Notification, User
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
 from liaisons.models import (

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone, translation
 
-from alliance.models import Notification
+from alliance.core.models import Notification
 from events.models import EventKind, EventStatus
 from events.services.events import decision_record
 from liaisons import tasks

@@ -11,7 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 
-from alliance.models import User
+from alliance.core.models import User
 from events.models import Decision
 from liaisons.models import Need, NeedEventAction
 

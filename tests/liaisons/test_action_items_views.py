@@ -20,7 +20,7 @@ from django.urls import URLPattern, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from alliance.models import Notification
+from alliance.core.models import Notification
 from events.models import EventStatus
 from liaisons import urls_projects
 from liaisons.models import (

@@ -100,7 +100,7 @@ ADMIN_CASES = {
         changelist_queries=BASE_QUERIES + 1,
     ),
     # + the rows with enterprise and liaison's user (no full count); the chain and department
-    # filters' choices (no date hierarchy: a date filter; alliance.paginators)
+    # filters' choices (no date hierarchy: a date filter; alliance.core.paginators)
     Need: AdminCase(build=_needs, changelist_queries=ESTIMATED_COUNT + 3, add=False),
     # + the rows with owner and origin need; their chains (one prefetch); the chain filter;
     # the date hierarchy's years
@@ -111,7 +111,7 @@ ADMIN_CASES = {
         changelist_queries=BASE_QUERIES,
         add=False,
     ),
-    # + the rows with their need (no full count, no date hierarchy: alliance.paginators)
+    # + the rows with their need (no full count, no date hierarchy: alliance.core.paginators)
     NeedEscalation: AdminCase(
         build=_escalations, changelist_queries=ESTIMATED_COUNT + 1, add=False
     ),
@@ -363,7 +363,7 @@ def test_need_search_by_number_reads_the_number_index(staff_client):
 
 
 def test_other_big_tables_keep_their_indexed_order(staff_client, staff_user):
-    from alliance.models import Notification
+    from alliance.core.models import Notification
 
     for title in ("b", "a", "c"):
         Notification.objects.create(recipient=staff_user, kind="test", title=title, body="x")

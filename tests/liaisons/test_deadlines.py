@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
-from alliance import workcalendar
-from alliance.models import CalendarDay, CalendarYear
-from alliance.tasks import send_notification_email
+from alliance.core import workcalendar
+from alliance.core.models import CalendarDay, CalendarYear
+from alliance.core.tasks import send_notification_email
 from liaisons.exceptions import NeedActionError
 from liaisons.models import NeedCategory, NeedStatus, NeedTimeLimit, Urgency
 from liaisons.services import deadlines, needs

@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance import workcalendar
+from alliance.core import workcalendar
 from liaisons.models import EscalationLevel, Need, NeedStatus
 from liaisons.selectors import liaison_queue, queue_summary
 from liaisons.views.deadlines import amber_horizon, mark_deadlines

@@ -7,8 +7,8 @@ from unittest import mock
 import pytest
 from django.utils import translation
 
-from alliance.models import CalendarDay
-from alliance.tasks import send_notification_email
+from alliance.core.models import CalendarDay
+from alliance.core.tasks import send_notification_email
 from liaisons import tasks
 from liaisons.admin import NeedTimeLimitAdmin
 from liaisons.models import (

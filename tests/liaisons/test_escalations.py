@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from alliance.models import Notification
-from alliance.tasks import send_notification_email
+from alliance.core.models import Notification
+from alliance.core.tasks import send_notification_email
 from liaisons import tasks
 from liaisons.models import (
     EscalationLevel,

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alliance import workcalendar
-from alliance.models import CalendarDay
+from alliance.core import workcalendar
+from alliance.core.models import CalendarDay
 from liaisons.models import Need, NeedStatus, Satisfaction
 from liaisons.services.kpis import (
     Rate,

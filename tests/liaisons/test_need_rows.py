@@ -191,7 +191,7 @@ def test_row_links_are_what_reverse_gives_under_any_script_prefix(world):
 
 
 def test_an_unusual_route_is_reversed_row_by_row(world, monkeypatch):
-    from alliance import routes
+    from alliance.core import routes
 
     def twice(name, args, current_app=None):  # a route writing its pk twice: no one place
         return f"/needs/{args[0]}/{args[0]}/"

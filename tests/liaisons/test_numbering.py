@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection, transaction
 
-from alliance.tasks import send_notification_email
+from alliance.core.tasks import send_notification_email
 from liaisons.models import Need, NeedCategory, NeedCounter, Urgency
 from liaisons.services import needs
 from liaisons.services.numbering import format_need_number, need_number_next

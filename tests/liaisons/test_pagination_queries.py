@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance import paginators
-from alliance.models import Notification
+from alliance.core import paginators
+from alliance.core.models import Notification
 from liaisons.models import EscalationLevel, Need, NeedEscalation, NeedStatus
 from tests import factories
 from tests.liaisons.conftest import english, make_need

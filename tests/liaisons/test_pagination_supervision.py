@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance.models import User
+from alliance.core.models import User
 from alliance.roles import navbar_facts
 from liaisons.models import NEED_OPEN_STATUSES, EscalationLevel, NeedEscalation, NeedStatus
 from liaisons.selectors import count_visible_needs, needs_visible_to

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import translation
 
-from alliance.models import CalendarDay, CalendarYear, Notification
-from alliance.tasks import send_notification_email
+from alliance.core.models import CalendarDay, CalendarYear, Notification
+from alliance.core.tasks import send_notification_email
 from liaisons import tasks
 from liaisons.models import (
     EscalationLevel,

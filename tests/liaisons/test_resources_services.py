@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from alliance.models import Notification
+from alliance.core.models import Notification
 from liaisons.exceptions import NeedActionError, NeedPermissionError, NeedTransitionError
 from liaisons.models import DepartmentResource, NeedCategory, NeedEvent, NeedEventAction, NeedStatus
 from liaisons.services import resources as services

@@ -16,7 +16,7 @@ from django.urls import URLPattern, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from alliance.models import Notification
+from alliance.core.models import Notification
 from liaisons import urls_resources
 from liaisons.models import DepartmentResource, NeedCategory, NeedEvent, NeedStatus
 from tests import factories

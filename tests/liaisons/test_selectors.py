@@ -9,7 +9,7 @@ from django.apps import apps as django_apps
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from alliance.models import User
+from alliance.core.models import User
 from liaisons.models import (
     NEED_OPEN_STATUSES,
     EscalationLevel,

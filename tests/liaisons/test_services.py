@@ -13,9 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import translation
 
-from alliance.models import Notification, User
-from alliance.tasks import send_notification_email
-from alliance.workcalendar import add_working_days, add_working_hours
+from alliance.core.models import Notification, User
+from alliance.core.tasks import send_notification_email
+from alliance.core.workcalendar import add_working_days, add_working_hours
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
 from liaisons.exceptions import (

@@ -449,7 +449,7 @@ def test_files_in_fields_no_form_reads_count_towards_the_total(client, world, se
 
 
 def test_bytes_past_the_total_are_not_kept_while_the_request_is_read(rf, settings):
-    from alliance.upload_cap import RequestUploadCapHandler
+    from alliance.core.upload_cap import RequestUploadCapHandler
 
     settings.UPLOAD_MAX_REQUEST_BYTES = CAP
     request = rf.post(

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance import workcalendar
+from alliance.core import workcalendar
 from liaisons.models import (
     EscalationLevel,
     Need,
@@ -1110,9 +1110,9 @@ def test_broker_down_while_submitting_keeps_the_need_and_answers(
     outbox sweep sends the e-mail once the broker is back."""
     from kombu.exceptions import OperationalError
 
-    from alliance import notifications
-    from alliance.models import Notification
-    from alliance.tasks import send_notification_email
+    from alliance.core import notifications
+    from alliance.core.models import Notification
+    from alliance.core.tasks import send_notification_email
 
     monkeypatch.setattr(notifications, "_broker_paused_until", 0.0)
     world.user("staff").email = "staff@example.cn"
