@@ -1189,7 +1189,7 @@ NEEDS = [
             Step(A.VISIT, 4, "14:00", note="陪同理想汽车采购部门入企考察。"),
             # The trace need → resource → action item (ACTION_ITEMS: origin_need XQ-2026-00004).
             Step(
-                A.PROJECT,
+                A.ACTION_ITEM,
                 5,
                 "10:00",
                 note="已转为行动项目“龙城精锻与理想汽车电驱齿轮锻件配套对接”。",
@@ -2423,7 +2423,7 @@ class _Loader:
             return staff
         if action in (A.RETURN_VISIT,):
             return staff
-        if action in (A.REQUEST_EXTENSION, A.LINK_RESOURCE, A.COMMENT, A.PROJECT):
+        if action in (A.REQUEST_EXTENSION, A.LINK_RESOURCE, A.COMMENT, A.ACTION_ITEM):
             return liaison_user
         raise DemoDataError(f"{spec.number}: no rule for the demo step {action}")
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from alliance.core.forms import LoginForm
 from alliance.home import views
@@ -33,9 +34,16 @@ urlpatterns = [
     ),
     path("needs/", include("liaisons.urls")),
     path("events/", include("events.urls")),
-    path("resources/", include("liaisons.urls_resources")),
+    path("resources/", include("liaisons.resources.urls")),
     path("dashboard/", include("alliance.dashboards.urls")),
-    path("projects/", include("liaisons.urls_projects")),
+    path("action-items/", include("liaisons.action_items.urls")),
+    # The action items' pages were under /action-items/ before; notifications already sent, bookmarks
+    # and e-mails keep working.
+    re_path(
+        r"^projects/(?P<rest>.*)$",
+        RedirectView.as_view(url="/action-items/%(rest)s", permanent=True, query_string=True),
+        name="action-items-moved",
+    ),
     path("reports/", include("alliance.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

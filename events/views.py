@@ -634,5 +634,5 @@ def calendar_feed_ics(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def action_item_list(request: HttpRequest) -> HttpResponse:
-    """The action items moved to their own list (/projects/); old links and bookmarks follow."""
-    return redirect("projects:project-list", permanent=True)
+    """The action items moved to their own list (/action-items/); old links and bookmarks follow."""
+    return redirect("action_items:action-item-list", permanent=True)

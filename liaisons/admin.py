@@ -414,9 +414,9 @@ class ActionItemAdmin(HistoryAdmin):
     autocomplete_fields = ("owner", "origin_need", "chains")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
-    # Status moves follow the services' table of moves (liaisons.services.action_items) and tell
+    # Status moves follow the services' table of moves (liaisons.action_items.services) and tell
     # the owner and participants; the overdue sweep keeps its own record. So they happen on the
-    # item's page under /projects/, and the admin only shows them (like meetings, events/admin).
+    # item's page under /action-items/, and the admin only shows them (like meetings, events/admin).
     readonly_fields = (
         "status",
         "cancel_reason",
@@ -438,9 +438,9 @@ class ActionItemAdmin(HistoryAdmin):
     def get_fieldsets(self, request, obj=None):
         # Where the status is moved: this item's page, or the list for a new one.
         target = (
-            reverse("projects:project-detail", args=[obj.pk])
+            reverse("action_items:action-item-detail", args=[obj.pk])
             if obj is not None and obj.pk
-            else reverse("projects:project-list")
+            else reverse("action_items:action-item-list")
         )
         note = format_html(
             '{} <a href="{}">{}</a>',

@@ -707,7 +707,7 @@ class NeedEventAction(models.TextChoices):
     RECOUNT = "recount", _("Deadlines recounted")
     LINK_RESOURCE = "link_resource", _("Resource linked")
     UNLINK_RESOURCE = "unlink_resource", _("Resource unlinked")
-    PROJECT = "project", _("Turned into an action item")
+    ACTION_ITEM = "project", _("Turned into an action item")
     COMMENT = "comment", _("Note")
 
 

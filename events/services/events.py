@@ -24,9 +24,9 @@ from events.services.common import (
     require_staff,
 )
 from events.services.invitations import invite_users
+from liaisons.action_items.services import action_item_create, action_item_path
 from liaisons.exceptions import ActionItemError
 from liaisons.models import ActionItem
-from liaisons.services.action_items import action_item_create, action_item_path
 
 ACTION_ITEM_TITLE_MAX = ActionItem._meta.get_field("title").max_length
 

@@ -16,9 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alliance.core import workcalendar
 from alliance.core.viewer import request_is_park_staff
+from liaisons.action_items.views import need_action_items_panel
 from liaisons.exceptions import NeedActionError
 from liaisons.forms import ActionForm, NeedForm
 from liaisons.models import Need, NeedAttachment, NeedStatus
+from liaisons.resources.views import need_resources_panel
 from liaisons.services import needs as services
 from liaisons.uploads import content_type_for
 from liaisons.views.access import (
@@ -30,10 +32,8 @@ from liaisons.views.access import (
     require,
     visible_needs,
 )
-from liaisons.views.action_items import need_projects_panel
 from liaisons.views.actions import ACTIONS, NeedActionSpec, build_form
 from liaisons.views.deadlines import amber_horizon, deadline_of
-from liaisons.views.resources import need_resources_panel
 
 NEED_FIELDS = ("category", "urgency", "title", "description", "contact_name", "contact_phone")
 
@@ -184,7 +184,7 @@ def render_detail(
             workcalendar.unknown_years_ahead(today, calendar=calendar) if access.staff else []
         ),
         "resources_panel": need_resources_panel(request, need, access),
-        "projects_panel": need_projects_panel(request, need, access),
+        "action_items_panel": need_action_items_panel(request, need, access),
     }
     if any(spec.name == "merge" for spec, _form in forms):
         context["merge_candidates"] = list(

@@ -276,8 +276,9 @@ def build_data() -> Data:
         "dashboard:project-create": {"code": chain},
         "dashboard:project-edit": {"code": chain, "pk": project.pk},
         "dashboard:firm": {"pk": world.enterprise1.pk},
-        "projects:project-from-need": {"need_pk": need.pk},
-        "projects:project-milestone-done": {"pk": milestone.pk},
+        "action_items:action-item-from-need": {"need_pk": need.pk},
+        "action_items:action-item-milestone-done": {"pk": milestone.pk},
+        "action-items-moved": {"rest": f"{item.pk}/"},
         "reports:weekly-detail": {"week": monday.isoformat()},
         "reports:weekly-xlsx": {"week": monday.isoformat()},
         "notification-read": {"pk": Notification.objects.get(recipient=users["S1"]).pk},
@@ -288,7 +289,7 @@ def build_data() -> Data:
         "events:series-": series.pk,
         "events:": event.pk,
         "resources:": resource.pk,
-        "projects:": item.pk,
+        "action_items:": item.pk,
     }
     admin_objects = {
         f"{model._meta.app_label}_{model._meta.model_name}": model._default_manager.order_by(

@@ -27,11 +27,11 @@ ALWAYS = [
     reverse("home"),
     reverse("liaisons:need-list"),
     reverse("resources:resource-list"),
-    reverse("projects:project-list"),
+    reverse("action_items:action-item-list"),
     reverse("events:event-list"),
 ]
 # Pages without the home page's role profile: the navbar must still know the roles there.
-PAGES = [reverse("events:event-list"), reverse("projects:project-list"), reverse("home")]
+PAGES = [reverse("events:event-list"), reverse("action_items:action-item-list"), reverse("home")]
 
 
 @pytest.fixture

@@ -42,8 +42,8 @@ def test_participants_are_listed_with_a_chinese_separator(db):
     client = Client()
     client.force_login(owner)
     for url in (
-        reverse("projects:project-list"),
-        reverse("projects:project-detail", args=[item.pk]),
+        reverse("action_items:action-item-list"),
+        reverse("action_items:action-item-detail", args=[item.pk]),
     ):
         html = client.get(url).content.decode()
         assert re.search(r"常州(甲|乙)有限公司、</span>", html), url

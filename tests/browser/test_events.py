@@ -168,11 +168,11 @@ def test_salon_from_invitation_to_action_item(page: Page, live_server, world, co
     # The decision links to its action item, which shows the meeting it came from.
     page.locator(".portal-decisions a").first.click()
     item = ActionItem.objects.get()
-    expect(page).to_have_url(f"{base}/projects/{item.pk}/")
-    expect(page.locator("#project-title")).to_contain_text("谐波减速器联合攻关")
+    expect(page).to_have_url(f"{base}/action-items/{item.pk}/")
+    expect(page.locator("#action-item-title")).to_contain_text("谐波减速器联合攻关")
     expect(page.locator(".portal-facts")).to_contain_text("宋飞洋")
-    expect(page.locator("#project-origin-decision")).to_contain_text(TITLE)
-    expect(page.locator("#project-participants")).to_contain_text("节卡机器人股份有限公司")
+    expect(page.locator("#action-item-origin-decision")).to_contain_text(TITLE)
+    expect(page.locator("#action-item-participants")).to_contain_text("节卡机器人股份有限公司")
     assert item.decision.event_id == event.pk
     shoot(page, "action-items-1366")
     page.set_viewport_size(PHONE)

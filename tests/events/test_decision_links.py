@@ -25,7 +25,7 @@ def signed_in(user) -> Client:
 
 
 def project_url(item) -> str:
-    return reverse("projects:project-detail", args=[item.pk])
+    return reverse("action_items:action-item-detail", args=[item.pk])
 
 
 @pytest.fixture

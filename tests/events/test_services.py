@@ -425,7 +425,7 @@ def test_a_decision_becomes_an_action_item_for_its_owner(world):
     )
     assert roles == {"节卡机器人股份有限公司": "partner", "江苏恒立液压股份有限公司": "lead"}
     assert notified("event_action_item") == {"liaison"}
-    assert Notification.objects.get(kind="event_action_item").url == f"/projects/{item.pk}/"
+    assert Notification.objects.get(kind="event_action_item").url == f"/action-items/{item.pk}/"
     # A second decision is numbered after the first; an empty title takes the decision text.
     second = decision_record(
         event=event,

@@ -437,7 +437,7 @@ def test_minutes_and_a_decision_that_becomes_an_action_item(world):
     assert item.decision.event == event
     assert item.owner == world.liaison
     # On the owner's action item list, linked back to the meeting.
-    listed = signed_in(world.liaison).get(reverse("projects:project-list")).content.decode()
+    listed = signed_in(world.liaison).get(reverse("action_items:action-item-list")).content.decode()
     assert "谐波减速器联合攻关" in listed
     assert event.title in listed
     # The meeting page lists the decision with its action item.
@@ -484,7 +484,7 @@ def test_action_items_are_scoped(world):
         return {
             item.title
             for item in signed_in(user)
-            .get(reverse("projects:project-list"))
+            .get(reverse("action_items:action-item-list"))
             .context["page"]
             .object_list
         }
@@ -732,7 +732,7 @@ def test_titles_and_agendas_are_escaped_everywhere(world):
     pages = [
         (world.staff, url("event-list")),
         (world.staff, url("event-detail", event.pk)),
-        (world.staff, reverse("projects:project-list")),
+        (world.staff, reverse("action_items:action-item-list")),
         (world.staff, "/"),
         (world.secretary, url("event-list")),
         (world.secretary, url("event-detail", event.pk)),
@@ -920,10 +920,10 @@ def test_action_item_list_queries_do_not_grow(world, django_assert_num_queries):
 
     add(1)
     client = signed_in(world.liaison)
-    one, _ = count_queries(client, reverse("projects:project-list"))
+    one, _ = count_queries(client, reverse("action_items:action-item-list"))
     add(30)
     with django_assert_num_queries(one):
-        client.get(reverse("projects:project-list"))
+        client.get(reverse("action_items:action-item-list"))
 
 
 def test_home_panel_adds_one_query(world, salon):

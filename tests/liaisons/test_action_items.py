@@ -14,6 +14,7 @@ from alliance.core.models import Notification
 from events.models import EventKind, EventStatus
 from events.services.events import decision_record
 from liaisons import tasks
+from liaisons.action_items import services
 from liaisons.exceptions import ActionItemError, ActionItemPermissionError
 from liaisons.models import (
     ACTION_ITEM_TRANSITIONS,
@@ -28,7 +29,6 @@ from liaisons.models import (
     NeedEventAction,
     NeedStatus,
 )
-from liaisons.services import action_items as services
 from tests import factories
 from tests.liaisons.conftest import make_need
 
@@ -86,7 +86,7 @@ def test_staff_create_an_item_by_hand_and_the_owner_is_told(world):
     # The lead given twice stays the lead, once.
     assert roles == {"江苏恒立液压股份有限公司": "lead", "今创集团股份有限公司": "partner"}
     assert kinds_sent("action_item_assigned") == {"l1"}
-    assert Notification.objects.get().url == f"/projects/{item.pk}/"
+    assert Notification.objects.get().url == f"/action-items/{item.pk}/"
     record = item.history.get()
     assert (record.history_type, record.history_user) == ("+", staff)
 
@@ -151,7 +151,7 @@ def test_a_need_becomes_a_project(world, category, kind):
     assert list(item.chains.all()) == [world.chain1]
     roles = dict(item.participants.values_list("enterprise_id", "role"))
     assert roles == {world.enterprise1.pk: "lead", world.enterprise2.pk: "partner"}
-    event = NeedEvent.objects.get(need=need, action=NeedEventAction.PROJECT)
+    event = NeedEvent.objects.get(need=need, action=NeedEventAction.ACTION_ITEM)
     assert event.actor == world.users["staff"]
     assert event.data == [{"code": "action_item", "title": item.title}]
     assert "寻求高压油缸配套" in item.title
@@ -181,7 +181,7 @@ def test_drafts_rejected_and_merged_needs_do_not_become_projects(world, status):
     with pytest.raises(ActionItemError, match="cannot become an action item"):
         services.action_item_create_from_need(need=need, actor=world.users["staff"])
     assert not ActionItem.objects.exists()
-    assert not NeedEvent.objects.filter(action=NeedEventAction.PROJECT).exists()
+    assert not NeedEvent.objects.filter(action=NeedEventAction.ACTION_ITEM).exists()
 
 
 def test_a_meeting_decision_goes_through_the_service(world):
@@ -210,7 +210,7 @@ def test_a_meeting_decision_goes_through_the_service(world):
     assert item.participants.get(role="lead").enterprise == world.enterprise1
     # One message (the meeting's), pointing at the item itself.
     note = Notification.objects.get(recipient=world.users["L1"])
-    assert (note.kind, note.url) == ("event_action_item", f"/projects/{item.pk}/")
+    assert (note.kind, note.url) == ("event_action_item", f"/action-items/{item.pk}/")
 
 
 # --- The transition table ----------------------------------------------------------------------
@@ -469,7 +469,7 @@ def test_overdue_owners_are_warned_once_per_due_date(world, django_assert_max_nu
     assert sorted(warnings.values_list("recipient__username", flat=True)) == ["l1", "l2"]
     l1 = warnings.get(recipient=world.users["L1"])
     assert "逾期项目甲" in l1.body
-    assert l1.url == "/projects/?overdue=on&mine=on"
+    assert l1.url == "/action-items/?overdue=on&mine=on"
     late.refresh_from_db()
     assert late.overdue_warned_for == late.due_date
 
@@ -478,7 +478,7 @@ def test_overdue_owners_are_warned_once_per_due_date(world, django_assert_max_nu
     also_late.refresh_from_db()
     assert tasks.warn_overdue_action_items() == 1
     latest = Notification.objects.filter(kind="action_item_overdue").latest("pk")
-    assert latest.url == f"/projects/{also_late.pk}/"
+    assert latest.url == f"/action-items/{also_late.pk}/"
     assert tasks.warn_overdue_action_items() == 0
 
 

@@ -25,18 +25,18 @@ def test_demo_trace_both_ways(client):
     need = Need.objects.get(number="XQ-2026-00004")
     assert need.resources.filter(title="产业链供需对接服务").exists()
     item = need.action_items.get()
-    assert need.events.filter(action=NeedEventAction.PROJECT).exists()
+    assert need.events.filter(action=NeedEventAction.ACTION_ITEM).exists()
     decision = Decision.objects.filter(action_item__isnull=False).select_related("event").first()
     assert decision is not None
 
     client.force_login(User.objects.get(username="staff"))
-    detail = client.get(reverse("projects:project-detail", args=[item.pk])).content.decode()
+    detail = client.get(reverse("action_items:action-item-detail", args=[item.pk])).content.decode()
     assert f'href="/needs/{need.pk}/"' in detail
     assert "产业链供需对接服务" in detail
     need_page = client.get(reverse("liaisons:need-detail", args=[need.pk])).content.decode()
-    assert f'href="/projects/{item.pk}/"' in need_page
+    assert f'href="/action-items/{item.pk}/"' in need_page
     from_meeting = client.get(
-        reverse("projects:project-detail", args=[decision.action_item_id])
+        reverse("action_items:action-item-detail", args=[decision.action_item_id])
     ).content.decode()
     assert decision.event.title in from_meeting
 
@@ -46,7 +46,7 @@ FRAGMENTS = ("业上云", "辅导及", "需对接", "化改造", "业用", "配�
 
 @override_settings(DEBUG=True)
 def test_the_demo_suggestions_name_whole_words_only():
-    from liaisons.services.resources import suggest_resources
+    from liaisons.resources.services import suggest_resources
 
     with translation.override("en"):
         call_command("load_demo", stdout=StringIO(), stderr=StringIO())

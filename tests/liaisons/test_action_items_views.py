@@ -1,4 +1,4 @@
-"""The /projects/ pages: role × URL × method matrix, CSRF, forms with bad and hostile input, the
+"""The /action-items/ pages: role × URL × method matrix, CSRF, forms with bad and hostile input, the
 trace between needs, resources, meetings and items, the export and the query budgets.
 
 The world is tests/liaisons/conftest.py's. Targets (side 1): P1 an item owned by L1 in chain 1
@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 
 from alliance.core.models import Notification
 from events.models import EventStatus
-from liaisons import urls_projects
+from liaisons.action_items import urls as action_item_urls
 from liaisons.models import (
     ActionItem,
     ActionItemKind,
@@ -50,23 +50,23 @@ PROJECT_LIST_QUERIES = 10
 ROLES = ("anon", "outsider", "S1", "S2", "L1", "L2", "C1", "C2", "H1", "H2", "staff")
 TABLE = """
 url name                  target  method  anon outsider S1  S2  L1  L2  C1  C2  H1  H2  staff
-project-list              -       GET     302  200      200 200 200 200 200 200 200 200 200
-project-list              -       POST    302  405      405 405 405 405 405 405 405 405 405
-project-export            -       GET     302  200      200 200 200 200 200 200 200 200 200
-project-create            -       GET     302  404      404 404 404 404 404 404 404 404 200
-project-create            -       POST    302  404      404 404 404 404 404 404 404 404 302
-project-from-need         N1      GET     302  404      404 404 200 404 404 404 404 404 200
-project-from-need         N1      POST    302  404      404 404 302 404 404 404 404 404 302
-project-detail            P1      GET     302  404      200 404 200 404 200 404 200 404 200
-project-detail            P1      POST    302  405      405 405 405 405 405 405 405 405 405
-project-edit              P1      GET     302  404      404 404 200 404 404 404 404 404 200
-project-edit              P1      POST    302  404      404 404 302 404 404 404 404 404 302
-project-status            P1      POST    302  404      404 404 302 404 404 404 404 404 302
-project-status            P1      GET     302  405      405 405 405 405 405 405 405 405 405
-project-milestone-add     P1      POST    302  404      404 404 302 404 404 404 404 404 302
-project-milestone-done    M1      POST    302  404      404 404 302 404 404 404 404 404 302
-project-progress          P1      POST    302  404      404 404 302 404 404 404 404 404 302
-project-progress          P1      GET     302  405      405 405 405 405 405 405 405 405 405
+action-item-list              -       GET     302  200      200 200 200 200 200 200 200 200 200
+action-item-list              -       POST    302  405      405 405 405 405 405 405 405 405 405
+action-item-export            -       GET     302  200      200 200 200 200 200 200 200 200 200
+action-item-create            -       GET     302  404      404 404 404 404 404 404 404 404 200
+action-item-create            -       POST    302  404      404 404 404 404 404 404 404 404 302
+action-item-from-need         N1      GET     302  404      404 404 200 404 404 404 404 404 200
+action-item-from-need         N1      POST    302  404      404 404 302 404 404 404 404 404 302
+action-item-detail            P1      GET     302  404      200 404 200 404 200 404 200 404 200
+action-item-detail            P1      POST    302  405      405 405 405 405 405 405 405 405 405
+action-item-edit              P1      GET     302  404      404 404 200 404 404 404 404 404 200
+action-item-edit              P1      POST    302  404      404 404 302 404 404 404 404 404 302
+action-item-status            P1      POST    302  404      404 404 302 404 404 404 404 404 302
+action-item-status            P1      GET     302  405      405 405 405 405 405 405 405 405 405
+action-item-milestone-add     P1      POST    302  404      404 404 302 404 404 404 404 404 302
+action-item-milestone-done    M1      POST    302  404      404 404 302 404 404 404 404 404 302
+action-item-progress          P1      POST    302  404      404 404 302 404 404 404 404 404 302
+action-item-progress          P1      GET     302  405      405 405 405 405 405 405 405 405 405
 """
 
 
@@ -120,31 +120,35 @@ def snapshot() -> dict:
 def payload(name: str, world) -> dict:
     due = (timezone.localdate() + timedelta(days=30)).isoformat()
     return {
-        "project-create": {
+        "action-item-create": {
             "kind": ActionItemKind.SERVICE,
             "title": "惠企服务包",
             "owner": world.users["L1"].pk,
             "due_date": due,
         },
-        "project-edit": {
+        "action-item-edit": {
             "kind": ActionItemKind.MATCHMAKING,
             "title": "恒立液压本地配套对接（修改）",
             "owner": world.users["L1"].pk,
             "due_date": due,
         },
-        "project-from-need": {"title": "对接项目", "owner": world.users["L1"].pk, "due_date": due},
-        "project-status": {"status": "in_progress", "expected": "planned"},
-        "project-milestone-add": {"due_on": due, "text": "签订合同"},
-        "project-progress": {"note": "已组织对接。", "percent": "30"},
+        "action-item-from-need": {
+            "title": "对接项目",
+            "owner": world.users["L1"].pk,
+            "due_date": due,
+        },
+        "action-item-status": {"status": "in_progress", "expected": "planned"},
+        "action-item-milestone-add": {"due_on": due, "text": "签订合同"},
+        "action-item-progress": {"note": "已组织对接。", "percent": "30"},
     }.get(name, {})
 
 
 def _url(name: str, target: str, targets: dict) -> str:
     if target == "-":
-        return reverse(f"projects:{name}")
-    if name == "project-from-need":
-        return reverse(f"projects:{name}", kwargs={"need_pk": targets[target]})
-    return reverse(f"projects:{name}", args=[targets[target]])
+        return reverse(f"action_items:{name}")
+    if name == "action-item-from-need":
+        return reverse(f"action_items:{name}", kwargs={"need_pk": targets[target]})
+    return reverse(f"action_items:{name}", args=[targets[target]])
 
 
 @pytest.mark.parametrize(
@@ -164,11 +168,11 @@ def test_matrix(client, world, targets, name, target, method, role, expected):
     if method == "POST" and (expected in (404, 405) or role == "anon"):
         assert snapshot() == before, f"{role} {method} {url} changed the database"
     if expected == 302 and role != "anon":
-        assert response["Location"].startswith("/projects/")
+        assert response["Location"].startswith("/action-items/")
 
 
-def test_every_projects_url_is_in_the_matrix():
-    names = {p.name for p in urls_projects.urlpatterns if isinstance(p, URLPattern)}
+def test_every_action_item_url_is_in_the_matrix():
+    names = {p.name for p in action_item_urls.urlpatterns if isinstance(p, URLPattern)}
     assert names - {line.split()[0] for line in TABLE.strip().splitlines()[1:]} == set()
 
 
@@ -176,16 +180,18 @@ def test_listed_items_all_open(client, world, targets):
     """A list never shows an item its reader cannot open (django-helpdesk #1413, #1423)."""
     for role in ROLES[1:]:
         client.force_login(world.users[role])
-        listed = client.get(reverse("projects:project-list")).context["page"].object_list
+        listed = client.get(reverse("action_items:action-item-list")).context["page"].object_list
         for item in listed:
-            detail = client.get(reverse("projects:project-detail", args=[item.pk]))
+            detail = client.get(reverse("action_items:action-item-detail", args=[item.pk]))
             assert detail.status_code == 200, (role, item.title)
         expected = {"S1", "L1", "C1", "H1", "staff"}
         assert (targets["P1"] in {i.pk for i in listed}) == (role in expected), role
 
 
-MUTATING = sorted({(n, t) for n, t, m, _r, _c in cases() if m == "POST" and n != "project-list"})
-MUTATING = [(n, t) for n, t in MUTATING if n != "project-detail"]
+MUTATING = sorted(
+    {(n, t) for n, t, m, _r, _c in cases() if m == "POST" and n != "action-item-list"}
+)
+MUTATING = [(n, t) for n, t in MUTATING if n != "action-item-detail"]
 
 
 @pytest.mark.parametrize(("name", "target"), MUTATING, ids=[f"{n}-{t}" for n, t in MUTATING])
@@ -202,7 +208,7 @@ def test_old_action_items_url_redirects(client, world):
     client.force_login(world.users["staff"])
     response = client.get("/events/action-items/")
     assert response.status_code == 301
-    assert response["Location"] == "/projects/"
+    assert response["Location"] == "/action-items/"
 
 
 # --- Forms: wrong, missing, oversized, hostile --------------------------------------------------
@@ -222,8 +228,8 @@ def test_old_action_items_url_redirects(client, world):
 )
 def test_create_form_refuses_bad_input(client, world, changes, field):
     client.force_login(world.users["staff"])
-    data = {**payload("project-create", world), **changes}
-    response = client.post(reverse("projects:project-create"), data)
+    data = {**payload("action-item-create", world), **changes}
+    response = client.post(reverse("action_items:action-item-create"), data)
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert not ActionItem.objects.exists()
@@ -231,11 +237,11 @@ def test_create_form_refuses_bad_input(client, world, changes, field):
 
 def test_create_form_refuses_a_secretary_as_owner_and_a_past_due_date(client, world):
     client.force_login(world.users["staff"])
-    data = {**payload("project-create", world), "owner": world.users["S1"].pk}
-    response = client.post(reverse("projects:project-create"), data)
+    data = {**payload("action-item-create", world), "owner": world.users["S1"].pk}
+    response = client.post(reverse("action_items:action-item-create"), data)
     assert "owner" in response.context["form"].errors
-    data = {**payload("project-create", world), "due_date": "2020-01-01"}
-    response = client.post(reverse("projects:project-create"), data)
+    data = {**payload("action-item-create", world), "due_date": "2020-01-01"}
+    response = client.post(reverse("action_items:action-item-create"), data)
     assert response.status_code == 200
     assert "截止日期不能早于今天。" in response.content.decode()
     assert not ActionItem.objects.exists()
@@ -244,14 +250,14 @@ def test_create_form_refuses_a_secretary_as_owner_and_a_past_due_date(client, wo
 def test_create_ignores_status_outcome_and_origin_fields(client, world, targets):
     client.force_login(world.users["staff"])
     data = {
-        **payload("project-create", world),
+        **payload("action-item-create", world),
         "status": "done",
         "outcome": "伪造成果",
         "outcome_amount": "99",
         "origin_need": targets["N1"],
         "overdue_warned_for": "2026-01-01",
     }
-    response = client.post(reverse("projects:project-create"), data)
+    response = client.post(reverse("action_items:action-item-create"), data)
     assert response.status_code == 302
     item = ActionItem.objects.get(title="惠企服务包")
     assert (item.status, item.outcome, item.outcome_amount, item.origin_need) == (
@@ -276,7 +282,7 @@ def test_create_ignores_status_outcome_and_origin_fields(client, world, targets)
 def test_illegal_moves_are_explained_not_500(client, world, targets, data, message):
     client.force_login(world.users["L1"])
     before = snapshot()
-    url = reverse("projects:project-status", args=[targets["P1"]])
+    url = reverse("action_items:action-item-status", args=[targets["P1"]])
     response = client.post(url, data, follow=True)
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -286,7 +292,7 @@ def test_illegal_moves_are_explained_not_500(client, world, targets, data, messa
 def test_done_with_outcome_and_bad_amounts(client, world, targets):
     ActionItem.objects.filter(pk=targets["P1"]).update(status=ActionItemStatus.IN_PROGRESS)
     client.force_login(world.users["L1"])
-    url = reverse("projects:project-status", args=[targets["P1"]])
+    url = reverse("action_items:action-item-status", args=[targets["P1"]])
     base = {"status": "done", "expected": "in_progress", "outcome": "签订配套合同。"}
     for amount in ("-1", "1.234", "abc", "1e9", "100000000"):
         before = snapshot()
@@ -299,7 +305,7 @@ def test_done_with_outcome_and_bad_amounts(client, world, targets):
     item = ActionItem.objects.get(pk=targets["P1"])
     assert item.status == ActionItemStatus.DONE
     assert str(item.outcome_amount) == "1.20"
-    page = client.get(reverse("projects:project-detail", args=[item.pk])).content.decode()
+    page = client.get(reverse("action_items:action-item-detail", args=[item.pk])).content.decode()
     assert "签订配套合同。" in page
     assert "标记完成" not in page  # a done item offers no more moves
 
@@ -308,11 +314,11 @@ def test_done_with_an_open_milestone_asks_to_close_it(client, world, targets):
     """M1 of P1 is open: the move is refused with the way out, then made with the box ticked."""
     ActionItem.objects.filter(pk=targets["P1"]).update(status=ActionItemStatus.IN_PROGRESS)
     client.force_login(world.users["L1"])
-    detail = reverse("projects:project-detail", args=[targets["P1"]])
+    detail = reverse("action_items:action-item-detail", args=[targets["P1"]])
     page = client.get(detail).content.decode()
     assert 'id="done-open-milestones"' in page
     assert "同时将未完成的节点标记为完成" in page
-    url = reverse("projects:project-status", args=[targets["P1"]])
+    url = reverse("action_items:action-item-status", args=[targets["P1"]])
     data = {"status": "done", "expected": "in_progress", "outcome": "签订配套合同。"}
     before = snapshot()
     response = client.post(url, data, follow=True)
@@ -331,14 +337,16 @@ def test_a_done_item_reads_100_percent_whatever_its_last_report_said(client, wor
         action_item_id=targets["P1"], author=world.users["L1"], note="样件送检。", percent=40
     )
     client.force_login(world.users["staff"])
-    page = client.get(reverse("projects:project-list")).content.decode()
+    page = client.get(reverse("action_items:action-item-list")).content.decode()
     assert "已完成 40%" in page  # under way: the last report's figure
     ActionItem.objects.filter(pk=targets["P1"]).update(status=ActionItemStatus.DONE)
-    page = client.get(reverse("projects:project-list")).content.decode()
+    page = client.get(reverse("action_items:action-item-list")).content.decode()
     assert "已完成 100%" in page
     assert "已完成 40%" not in page
     book = load_workbook(
-        io.BytesIO(b"".join(client.get(reverse("projects:project-export")).streaming_content))
+        io.BytesIO(
+            b"".join(client.get(reverse("action_items:action-item-export")).streaming_content)
+        )
     )
     sheet = book.worksheets[0]
     headers = [cell.value for cell in sheet[1]]
@@ -349,19 +357,19 @@ def test_a_done_item_reads_100_percent_whatever_its_last_report_said(client, wor
 
 def test_progress_and_milestone_forms(client, world, targets):
     client.force_login(world.users["L1"])
-    url = reverse("projects:project-progress", args=[targets["P1"]])
+    url = reverse("action_items:action-item-progress", args=[targets["P1"]])
     for data in ({"note": ""}, {"note": "x", "percent": "101"}, {"note": "长" * 5001}):
         before = snapshot()
         assert "请更正填写内容" in client.post(url, data, follow=True).content.decode()
         assert snapshot() == before
     client.post(url, {"note": XSS, "percent": "40"})
     assert ActionItemProgress.objects.get().percent == 40
-    add = reverse("projects:project-milestone-add", args=[targets["P1"]])
+    add = reverse("action_items:action-item-milestone-add", args=[targets["P1"]])
     before = snapshot()
     client.post(add, {"due_on": "", "text": "x"})
     client.post(add, {"due_on": "2026-07-01", "text": "长" * 201})
     assert snapshot() == before
-    done = reverse("projects:project-milestone-done", args=[targets["M1"]])
+    done = reverse("action_items:action-item-milestone-done", args=[targets["M1"]])
     client.post(done)
     page = client.post(done, follow=True).content.decode()
     assert "该节点已完成。" in page
@@ -372,7 +380,7 @@ def test_a_milestone_of_another_item_is_not_found(client, world, targets):
         action_item_id=targets["P2"], due_on=timezone.localdate(), text="x"
     )
     client.force_login(world.users["L1"])
-    response = client.post(reverse("projects:project-milestone-done", args=[other.pk]))
+    response = client.post(reverse("action_items:action-item-milestone-done", args=[other.pk]))
     assert response.status_code == 404
     other.refresh_from_db()
     assert other.done_at is None
@@ -384,21 +392,21 @@ def test_hostile_text_is_escaped_everywhere(client, world, targets):
     ActionItemProgress.objects.create(action_item=item, author=world.users["L1"], note=XSS)
     client.force_login(world.users["staff"])
     for url in (
-        reverse("projects:project-list"),
-        reverse("projects:project-detail", args=[item.pk]),
+        reverse("action_items:action-item-list"),
+        reverse("action_items:action-item-detail", args=[item.pk]),
         reverse("liaisons:need-detail", args=[targets["N1"]]),
-        reverse("projects:project-edit", args=[item.pk]),
+        reverse("action_items:action-item-edit", args=[item.pk]),
     ):
         content = client.get(url).content.decode()
         assert "<script>alert" not in content, url
         assert XSS_ESCAPED in content, url
-    assert "Content-Security-Policy" in client.get(reverse("projects:project-list"))
+    assert "Content-Security-Policy" in client.get(reverse("action_items:action-item-list"))
 
 
 # --- The trace: need ↔ item ↔ resource, meeting → item ------------------------------------------
 
 
-def test_a_need_linked_to_a_resource_and_turned_into_a_project_shows_the_trace(
+def test_a_need_linked_to_a_resource_and_turned_into_an_action_item_shows_the_trace(
     client, world, targets
 ):
     need = make_need(
@@ -414,10 +422,10 @@ def test_a_need_linked_to_a_resource_and_turned_into_a_project_shows_the_trace(
     need.resources.add(resource)
     staff = world.users["staff"]
     client.force_login(staff)
-    page = client.get(reverse("projects:project-from-need", args=[need.pk]))
+    page = client.get(reverse("action_items:action-item-from-need", args=[need.pk]))
     assert page.context["form"].initial["title"] == need.title
     response = client.post(
-        reverse("projects:project-from-need", args=[need.pk]),
+        reverse("action_items:action-item-from-need", args=[need.pk]),
         {
             "title": need.title,
             "owner": world.users["L1"].pk,
@@ -426,7 +434,7 @@ def test_a_need_linked_to_a_resource_and_turned_into_a_project_shows_the_trace(
         },
     )
     item = ActionItem.objects.get(origin_need=need)
-    assert response["Location"] == f"/projects/{item.pk}/"
+    assert response["Location"] == f"/action-items/{item.pk}/"
     assert item.kind == ActionItemKind.JOINT_RD
     # Item → need → resource.
     detail = client.get(response["Location"]).content.decode()
@@ -434,12 +442,12 @@ def test_a_need_linked_to_a_resource_and_turned_into_a_project_shows_the_trace(
     assert "产学研合作对接" in detail
     # Need → item, and its timeline says so.
     need_page = client.get(reverse("liaisons:need-detail", args=[need.pk])).content.decode()
-    assert f'href="/projects/{item.pk}/"' in need_page
+    assert f'href="/action-items/{item.pk}/"' in need_page
     assert "转为行动项目" in need_page
-    assert NeedEvent.objects.filter(need=need, action=NeedEventAction.PROJECT).exists()
+    assert NeedEvent.objects.filter(need=need, action=NeedEventAction.ACTION_ITEM).exists()
     # The firm's secretary sees the item on the need page too; not the other side's.
     client.force_login(world.users["S1"])
-    assert f"/projects/{item.pk}/" in client.get(f"/needs/{need.pk}/").content.decode()
+    assert f"/action-items/{item.pk}/" in client.get(f"/needs/{need.pk}/").content.decode()
 
 
 def test_an_item_from_a_meeting_shows_the_meeting(client, world):
@@ -452,13 +460,13 @@ def test_an_item_from_a_meeting_shows_the_meeting(client, world):
     item = factories.ActionItemFactory(title="会议决定的项目", owner=world.users["staff"])
     factories.DecisionFactory(event=event, text="推动就近配套。", action_item=item)
     client.force_login(world.users["staff"])
-    detail = client.get(reverse("projects:project-detail", args=[item.pk])).content.decode()
+    detail = client.get(reverse("action_items:action-item-detail", args=[item.pk])).content.decode()
     assert "工程机械产业链联席会议" in detail
     assert f'href="/events/{event.pk}/"' in detail
-    listed = client.get(reverse("projects:project-list")).content.decode()
+    listed = client.get(reverse("action_items:action-item-list")).content.decode()
     assert "来自会议“工程机械产业链联席会议”决议" in listed
     event_page = client.get(f"/events/{event.pk}/").content.decode()
-    assert f'href="/projects/{item.pk}/"' in event_page
+    assert f'href="/action-items/{item.pk}/"' in event_page
 
 
 def test_matchmaking_panel_for_staff_only(client, world, targets):
@@ -471,9 +479,9 @@ def test_matchmaking_panel_for_staff_only(client, world, targets):
     page = client.get(url).content.decode()
     assert "常州液压油缸有限公司" in page
     assert "主营产品含「高压油缸」" in page
-    assert f"/projects/from-need/{targets['N1']}/?partner={supplier.pk}" in page
+    assert f"/action-items/from-need/{targets['N1']}/?partner={supplier.pk}" in page
     # The chosen suggestion arrives as the partner of the new item.
-    form = client.get(f"/projects/from-need/{targets['N1']}/?partner={supplier.pk}")
+    form = client.get(f"/action-items/from-need/{targets['N1']}/?partner={supplier.pk}")
     assert form.context["form"].initial["partners"] == [supplier.pk]
     for role in ("S1", "L1", "C1"):
         client.force_login(world.users[role])
@@ -498,7 +506,7 @@ def test_filters(client, world, targets):
     client.force_login(world.users["staff"])
 
     def titles(**query):
-        page = client.get(reverse("projects:project-list"), query).context["page"]
+        page = client.get(reverse("action_items:action-item-list"), query).context["page"]
         return {item.title for item in page.object_list}
 
     assert titles(overdue="on") == {"逾期的攻关项目"}
@@ -510,7 +518,7 @@ def test_filters(client, world, targets):
     assert titles(q="攻关") == {"逾期的攻关项目"}
     assert titles(mine="on") == {"逾期的攻关项目"}
     # Junk filters are ignored, never a 500.
-    response = client.get(reverse("projects:project-list"), {"chain": "x", "q": "长" * 500})
+    response = client.get(reverse("action_items:action-item-list"), {"chain": "x", "q": "长" * 500})
     assert response.status_code == 200
     assert response.context["page"].paginator.count == 4
 
@@ -518,7 +526,7 @@ def test_filters(client, world, targets):
 def test_export_with_the_filters_applied(client, world, targets):
     factories.ActionItemFactory(title='=HYPERLINK("http://evil")', owner=world.users["staff"])
     client.force_login(world.users["staff"])
-    response = client.get(reverse("projects:project-export"), {"chain": world.chain1.pk})
+    response = client.get(reverse("action_items:action-item-export"), {"chain": world.chain1.pk})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
@@ -529,13 +537,13 @@ def test_export_with_the_filters_applied(client, world, targets):
     assert rows[1][8] == "江苏恒立液压股份有限公司"
     assert rows[1][10] == ActionItem.objects.get(pk=targets["P1"]).origin_need.number
     # Unfiltered: the formula is text, not a formula.
-    response = client.get(reverse("projects:project-export"))
+    response = client.get(reverse("action_items:action-item-export"))
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     titles = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert '\'=HYPERLINK("http://evil")' in titles
     # Scoped like the list: the outsider's file has the headers only.
     client.force_login(world.users["outsider"])
-    response = client.get(reverse("projects:project-export"))
+    response = client.get(reverse("action_items:action-item-export"))
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert sheet.max_row == 1
 
@@ -560,17 +568,17 @@ def test_list_queries_do_not_grow(client, world, role, django_assert_num_queries
     client.force_login(world.users[role])
     _add_items(world, 2)
     with CaptureQueriesContext(connection) as two:
-        client.get(reverse("projects:project-list"))
+        client.get(reverse("action_items:action-item-list"))
     assert len(two) <= PROJECT_LIST_QUERIES
     _add_items(world, 28)
     with django_assert_num_queries(len(two)):
-        response = client.get(reverse("projects:project-list"))
+        response = client.get(reverse("action_items:action-item-list"))
     assert len(response.context["page"].object_list) == 25
 
 
 def test_detail_queries_do_not_grow(client, world, targets, django_assert_max_num_queries):
     client.force_login(world.users["staff"])
-    url = reverse("projects:project-detail", args=[targets["P1"]])
+    url = reverse("action_items:action-item-detail", args=[targets["P1"]])
     client.get(url)
     item = ActionItem.objects.get(pk=targets["P1"])
     for index in range(20):
@@ -589,5 +597,7 @@ def test_detail_queries_do_not_grow(client, world, targets, django_assert_max_nu
 
 def test_pages_in_english_too(client, world, targets):
     english(client).force_login(world.users["staff"])
-    page = client.get(reverse("projects:project-detail", args=[targets["P1"]])).content.decode()
+    page = client.get(
+        reverse("action_items:action-item-detail", args=[targets["P1"]])
+    ).content.decode()
     assert "Where it comes from" in page

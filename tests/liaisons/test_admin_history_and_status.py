@@ -1,4 +1,4 @@
-"""Admin: an action item's status only moves on its /projects/ page; resources keep history."""
+"""Admin: an action item's status only moves on its /action-items/ page; resources keep history."""
 
 import pytest
 from django.urls import reverse
@@ -44,7 +44,7 @@ def test_change_page_shows_the_status_and_points_to_the_projects_page(staff_clie
     for name in MOVED_ON_THE_PAGE:
         assert f'name="{name}"' not in content, name
     assert "计划中" in content or str(ActionItemStatus.PLANNED.label) in content
-    target = reverse("projects:project-detail", args=[item.pk])
+    target = reverse("action_items:action-item-detail", args=[item.pk])
     assert f'href="{target}"' in content
     assert "行动项目页面" in content
 
@@ -53,7 +53,7 @@ def test_add_page_has_no_status_and_points_to_the_list(staff_client):
     content = staff_client.get(admin_url(ActionItem, "add")).content.decode()
     for name in MOVED_ON_THE_PAGE:
         assert f'name="{name}"' not in content, name
-    assert f'href="{reverse("projects:project-list")}"' in content
+    assert f'href="{reverse("action_items:action-item-list")}"' in content
 
 
 def test_a_posted_status_is_ignored_and_the_rest_is_saved(staff_client):

@@ -17,8 +17,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from alliance.core.models import Notification
-from liaisons import urls_resources
 from liaisons.models import DepartmentResource, NeedCategory, NeedEvent, NeedStatus
+from liaisons.resources import urls as urls_resources
 from tests import factories
 from tests.liaisons.conftest import make_need
 

@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from liaisons.action_items import services as action_items
 from liaisons.models import NeedEvent, NeedEventAction, NeedStatus, Satisfaction
-from liaisons.services import action_items, needs
+from liaisons.services import needs
 from liaisons.timeline import line, render_note
 from tests import factories
 from tests.liaisons.conftest import make_need
@@ -211,7 +212,7 @@ def test_an_action_item_edit_reads_edited_in_english(client, world):
     assert item.history.latest().history_change_reason in ("", None)
     client.force_login(world.users["staff"])
     client.cookies["django_language"] = "en"
-    page = client.get(reverse("projects:project-detail", args=[item.pk])).content.decode()
+    page = client.get(reverse("action_items:action-item-detail", args=[item.pk])).content.decode()
     assert "已修改" not in page
 
 

@@ -960,10 +960,10 @@ def test_chief_list_and_supervision_queries_do_not_grow(client, world, django_as
         # session, user, need (+ enterprise, chain, liaison, department, submitter, master),
         # is a contact, calendar overrides (amber horizon), timeline + actors, attachments +
         # uploaders, needs merged into this one, bell count, linked resources (+ department),
-        # the need's action items (liaisons.views.action_items.need_projects_panel)
+        # the need's action items (liaisons.action_items.views.need_action_items_panel)
         ("S1", 11),
         # … + the extension limit (request-extension form), the escalations and the suggested
-        # resources (one query, liaisons.services.resources.suggest_resources)
+        # resources (one query, liaisons.resources.services.suggest_resources)
         ("L1", 14),
         # S1's + the escalations and the suggested resources (the roles for the scope and the
         # access come with the bell count); the unknown-years check is stubbed; no form needs a

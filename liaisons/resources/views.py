@@ -18,14 +18,14 @@ from alliance.core.viewer import request_is_park_staff
 from alliance.core.xlsx import Sheet, xlsx_response
 from liaisons.exceptions import NeedActionError
 from liaisons.models import DepartmentResource, Need, NeedCategory
-from liaisons.resource_forms import ResourceFilterForm, ResourceForm
-from liaisons.resource_selectors import (
+from liaisons.resources import services
+from liaisons.resources.forms import ResourceFilterForm, ResourceForm
+from liaisons.resources.selectors import (
     departments_managed_by,
     filter_resources,
     resources_manageable_by,
     resources_visible_to,
 )
-from liaisons.services import resources as services
 from liaisons.views.access import NeedAccess, get_need_for_user, visible_needs
 
 RESOURCES_PER_PAGE = 20

@@ -77,7 +77,7 @@ MOVE_HINTS = {
 
 
 def action_item_path(item: ActionItem) -> str:
-    return reverse("projects:project-detail", args=[item.pk])
+    return reverse("action_items:action-item-detail", args=[item.pk])
 
 
 def kind_for_need(need: Need) -> str:
@@ -128,7 +128,7 @@ def can_report(
     )
 
 
-def can_make_project_from(user, need: Need, *, staff: bool | None = None) -> bool:
+def can_make_action_item_from(user, need: Need, *, staff: bool | None = None) -> bool:
     """Staff, or the need's own liaison, may turn it into an action item."""
     if not _active(user):
         return False
@@ -369,7 +369,7 @@ def action_item_create_from_need(
     need = (
         Need.objects.select_for_update(of=("self",)).select_related("liaison__user").get(pk=need.pk)
     )
-    _require(can_make_project_from(actor, need))
+    _require(can_make_action_item_from(actor, need))
     if need.status in NOT_A_PROJECT:
         raise ActionItemError(
             _("A need that is “%(status)s” cannot become an action item.")
@@ -399,7 +399,7 @@ def action_item_create_from_need(
     NeedEvent.objects.create(
         need=need,
         actor=actor,
-        action=NeedEventAction.PROJECT,
+        action=NeedEventAction.ACTION_ITEM,
         data=[line("action_item", title=item.title)],
         is_public=True,
     )
@@ -665,7 +665,7 @@ def action_items_warn_overdue(*, today: date | None = None) -> int:
                     url=(
                         action_item_path(items[0])
                         if len(items) == 1
-                        else reverse("projects:project-list") + "?overdue=on&mine=on"
+                        else reverse("action_items:action-item-list") + "?overdue=on&mine=on"
                     ),
                 )
             warned += len(batch)

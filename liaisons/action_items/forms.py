@@ -1,5 +1,5 @@
 """Forms of the action items pages. Validation only: every write goes through
-liaisons.services.action_items, which checks the rules again."""
+liaisons.action_items.services, which checks the rules again."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from alliance.core.models import User
 from alliance.core.staff import PARK_STAFF_GROUP
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
+from liaisons.action_items.services import AMOUNT_MAX, MILESTONE_MAX, TEXT_MAX, TITLE_MAX
 from liaisons.models import ActionItemKind, ActionItemStatus, Liaison
-from liaisons.services.action_items import AMOUNT_MAX, MILESTONE_MAX, TEXT_MAX, TITLE_MAX
 
 Q_MAX = 100
 # static/js/events.js adds a search box above long lists marked data-filter.

@@ -1,6 +1,6 @@
-"""Staff turn a need into a project in real Chromium, from a matchmaking suggestion, and follow
+"""Staff turn a need into an action item in real Chromium, from a matchmaking suggestion, and follow
 the trace both ways: need → action item (with the need's resources) and action item → need.
-Screenshots at 390 and 1366 px land in /tmp/projects-screens/."""
+Screenshots at 390 and 1366 px land in /tmp/action-items-screens/."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct-horse-battery"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
-SCREENSHOTS = Path(tempfile.gettempdir()) / "projects-screens"
+SCREENSHOTS = Path(tempfile.gettempdir()) / "action-items-screens"
 
 
 @pytest.fixture
@@ -101,37 +101,37 @@ def test_staff_turn_a_need_into_a_project_and_see_the_trace(page: Page, live_ser
     both_widths(page, "need-with-suggestions")
 
     suggestion.get_by_role("link").click()
-    expect(page).to_have_url(f"{base}/projects/from-need/{need.pk}/?partner={hengli.pk}")
+    expect(page).to_have_url(f"{base}/action-items/from-need/{need.pk}/?partner={hengli.pk}")
     expect(page.locator("select[name=partners] option:checked")).to_have_text(hengli.name)
     page.locator("input[name=due_date]").fill(
         (timezone.localdate() + timedelta(days=60)).isoformat()
     )
-    both_widths(page, "project-from-need")
+    both_widths(page, "action-item-from-need")
     page.locator("form.portal-form button[type=submit]").click()
 
     item = ActionItem.objects.get(origin_need=need)
-    expect(page).to_have_url(f"{base}/projects/{item.pk}/")
-    expect(page.locator("#project-participants")).to_contain_text(hengli.name)
-    expect(page.locator("#project-origin-need")).to_contain_text(need.number)
-    expect(page.locator("#project-origin-resources")).to_contain_text("产业链供需对接服务")
+    expect(page).to_have_url(f"{base}/action-items/{item.pk}/")
+    expect(page.locator("#action-item-participants")).to_contain_text(hengli.name)
+    expect(page.locator("#action-item-origin-need")).to_contain_text(need.number)
+    expect(page.locator("#action-item-origin-resources")).to_contain_text("产业链供需对接服务")
     # Start it and report progress: the history and the progress list grow.
     page.locator("#status-in_progress button[type=submit]").click()
-    expect(page.locator("#project-status")).to_contain_text("进行中")
+    expect(page.locator("#action-item-status")).to_contain_text("进行中")
     page.locator("#progress-form textarea[name=note]").fill("已组织恒立液压与柳工技术对接。")
     page.locator("#progress-form input[name=percent]").fill("30")
     page.locator("#progress-form button[type=submit]").click()
-    expect(page.locator("#project-progress")).to_contain_text("已组织恒立液压与柳工技术对接。")
-    expect(page.locator("#project-history")).to_contain_text("状态变更")
-    both_widths(page, "project-detail")
+    expect(page.locator("#action-item-progress")).to_contain_text("已组织恒立液压与柳工技术对接。")
+    expect(page.locator("#action-item-history")).to_contain_text("状态变更")
+    both_widths(page, "action-item-detail")
 
     # And back: the need shows its action item and the timeline entry.
-    page.locator("#project-origin-need").click()
+    page.locator("#action-item-origin-need").click()
     expect(page).to_have_url(f"{base}/needs/{need.pk}/")
     expect(page.locator("#need-projects")).to_contain_text(item.title)
     expect(page.locator("#need-timeline")).to_contain_text("转为行动项目")
     both_widths(page, "need-with-project")
 
-    page.goto(f"{base}/projects/")
-    expect(page.locator("#project-list")).to_contain_text(item.title)
-    both_widths(page, "project-list")
+    page.goto(f"{base}/action-items/")
+    expect(page.locator("#action-item-list")).to_contain_text(item.title)
+    both_widths(page, "action-item-list")
     assert problems == []

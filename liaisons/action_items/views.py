@@ -1,4 +1,4 @@
-"""The action items pages (/projects/). Thin: scope → form → service → message + redirect.
+"""The action items pages (/action-items/). Thin: scope → form → service → message + redirect.
 
 Every page gets its items from `action_items_visible_to` (liaisons.selectors); an item outside a
 person's scope, or a page their role does not have, answers 404.
@@ -33,7 +33,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from alliance.core.viewer import request_is_park_staff
 from alliance.core.xlsx import Sheet, xlsx_response
 from chains.models import IndustryChain
-from liaisons.action_item_forms import (
+from liaisons.action_items import services
+from liaisons.action_items.forms import (
     ActionItemFilterForm,
     ActionItemForm,
     FromNeedForm,
@@ -53,7 +54,6 @@ from liaisons.models import (
     Need,
 )
 from liaisons.selectors import action_items_visible_to, needs_visible_to
-from liaisons.services import action_items as services
 from liaisons.services.matchmaking import MATCHMAKING_CATEGORIES, suggest_partners
 
 PROJECTS_PER_PAGE = 25
@@ -171,7 +171,7 @@ def _chains_prefetch() -> Prefetch:
 
 @login_required
 @require_GET
-def project_list(request: HttpRequest) -> HttpResponse:
+def action_item_list(request: HttpRequest) -> HttpResponse:
     filters = ActionItemFilterForm(request.GET or None)
     items = (
         filtered_items(request, filters)
@@ -183,7 +183,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "liaisons/projects/project_list.html",
+        "liaisons/action_items/action_item_list.html",
         {
             "page": page,
             "filters": filters,
@@ -222,7 +222,7 @@ def _export_rows(items: QuerySet[ActionItem], today: date):
 
 @login_required
 @require_GET
-def project_export(request: HttpRequest) -> HttpResponse:
+def action_item_export(request: HttpRequest) -> HttpResponse:
     """The list as .xlsx with the filters applied, streamed (memory does not grow with rows)."""
     filters = ActionItemFilterForm(request.GET or None)
     items = (
@@ -310,7 +310,7 @@ def _status_forms(item: ActionItem) -> list[tuple[str, str, StatusForm]]:
 
 @login_required
 @require_GET
-def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def action_item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item, access = _get_item(request, pk)
     need = item.origin_need
     # Staff see every need but drafts, and a draft never becomes an item.
@@ -347,7 +347,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "milestone_form": MilestoneForm() if access.manage and is_open else None,
         "progress_form": ProgressForm() if access.report and is_open else None,
     }
-    return render(request, "liaisons/projects/project_detail.html", context)
+    return render(request, "liaisons/action_items/action_item_detail.html", context)
 
 
 def _form_values(data: dict) -> dict:
@@ -365,7 +365,7 @@ def _form_values(data: dict) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_create(request: HttpRequest) -> HttpResponse:
+def action_item_create(request: HttpRequest) -> HttpResponse:
     _require(request_is_park_staff(request))
     form = ActionItemForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -377,18 +377,20 @@ def project_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The action item was created."))
-            return redirect("projects:project-detail", pk=item.pk)
-    return render(request, "liaisons/projects/project_form.html", {"form": form, "item": None})
+            return redirect("action_items:action-item-detail", pk=item.pk)
+    return render(
+        request, "liaisons/action_items/action_item_form.html", {"form": form, "item": None}
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item, access = _get_item(request, pk)
     _require(access.manage)
     if item.status not in services.OPEN_STATUSES:
         messages.error(request, _("A done or cancelled action item can no longer be edited."))
-        return redirect("projects:project-detail", pk=item.pk)
+        return redirect("action_items:action-item-detail", pk=item.pk)
     participants = list(ActionItemParticipant.objects.filter(action_item=item))
     initial = {
         "kind": item.kind,
@@ -410,13 +412,15 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("The action item was saved."))
-            return redirect("projects:project-detail", pk=item.pk)
-    return render(request, "liaisons/projects/project_form.html", {"form": form, "item": item})
+            return redirect("action_items:action-item-detail", pk=item.pk)
+    return render(
+        request, "liaisons/action_items/action_item_form.html", {"form": form, "item": item}
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_from_need(request: HttpRequest, need_pk: int) -> HttpResponse:
+def action_item_from_need(request: HttpRequest, need_pk: int) -> HttpResponse:
     """'This need becomes a project' (staff or the need's liaison); ?partner=<firm> comes from
     a matchmaking suggestion."""
     need = get_object_or_404(
@@ -424,7 +428,7 @@ def project_from_need(request: HttpRequest, need_pk: int) -> HttpResponse:
         pk=need_pk,
     )
     _require(
-        services.can_make_project_from(request.user, need, staff=request_is_park_staff(request))
+        services.can_make_action_item_from(request.user, need, staff=request_is_park_staff(request))
     )
     partner = request.GET.get("partner", "")
     initial = {
@@ -455,10 +459,10 @@ def project_from_need(request: HttpRequest, need_pk: int) -> HttpResponse:
                 _("Need %(number)s is now the action item “%(title)s”.")
                 % {"number": need.number, "title": item.title},
             )
-            return redirect("projects:project-detail", pk=item.pk)
+            return redirect("action_items:action-item-detail", pk=item.pk)
     return render(
         request,
-        "liaisons/projects/project_from_need.html",
+        "liaisons/action_items/action_item_from_need.html",
         {
             "form": form,
             "need": need,
@@ -475,18 +479,18 @@ def _done(request: HttpRequest, item: ActionItem, error: ActionItemError | None,
         messages.error(request, error.message)
     else:
         messages.success(request, success)
-    return redirect("projects:project-detail", pk=item.pk)
+    return redirect("action_items:action-item-detail", pk=item.pk)
 
 
 def _invalid(request: HttpRequest, item: ActionItem, form) -> HttpResponse:
     problems = "；".join(str(message) for errors in form.errors.values() for message in errors)
     messages.error(request, _("Please correct the input: %(problems)s") % {"problems": problems})
-    return redirect("projects:project-detail", pk=item.pk)
+    return redirect("action_items:action-item-detail", pk=item.pk)
 
 
 @login_required
 @require_POST
-def project_status(request: HttpRequest, pk: int) -> HttpResponse:
+def action_item_status(request: HttpRequest, pk: int) -> HttpResponse:
     item, access = _get_item(request, pk)
     _require(access.manage)
     form = StatusForm(request.POST)
@@ -517,7 +521,7 @@ def project_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+def action_item_milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     item, access = _get_item(request, pk)
     _require(access.manage)
     form = MilestoneForm(request.POST)
@@ -538,7 +542,7 @@ def project_milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_milestone_done(request: HttpRequest, pk: int) -> HttpResponse:
+def action_item_milestone_done(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = get_object_or_404(
         ActionItemMilestone.objects.filter(action_item__in=_visible(request)), pk=pk
     )
@@ -554,7 +558,7 @@ def project_milestone_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def action_item_progress(request: HttpRequest, pk: int) -> HttpResponse:
     item, access = _get_item(request, pk)
     _require(access.report)
     form = ProgressForm(request.POST)
@@ -576,7 +580,7 @@ def project_progress(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Panels on the need page -----------------------------------------------------------------
 
 
-def need_projects_panel(request: HttpRequest, need: Need, access) -> dict:
+def need_action_items_panel(request: HttpRequest, need: Need, access) -> dict:
     """Context of the two panels on a need's page: its action items (the trace from the need)
     and, for staff, the matchmaking suggestions of its chain."""
     staff = access.staff
@@ -594,7 +598,7 @@ def need_projects_panel(request: HttpRequest, need: Need, access) -> dict:
     )
     return {
         "need_action_items": items,
-        "can_make_project": can_make,
+        "can_make_action_item": can_make,
         "show_matchmaking": staff and need.category in MATCHMAKING_CATEGORIES,
         "match_suggestions": suggestions,
     }

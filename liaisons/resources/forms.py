@@ -1,5 +1,5 @@
 """Forms of the department resources pages. Validation only: writes go through
-liaisons.services.resources."""
+liaisons.resources.services."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liaisons.models import Department, DepartmentResource, NeedCategory
-from liaisons.resource_selectors import ResourceFilters
+from liaisons.resources.selectors import ResourceFilters
 
 TEXT_MAX_LENGTH = 5000
 SEARCH_MAX_LENGTH = 100

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from liaisons.views import resources
+from liaisons.resources import views as resources
 
 app_name = "resources"
 

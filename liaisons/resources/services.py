@@ -40,7 +40,7 @@ from liaisons.models import (
     NeedEventAction,
     NeedStatus,
 )
-from liaisons.resource_selectors import current_q
+from liaisons.resources.selectors import current_q
 from liaisons.services.needs import (
     _is_liaison,
     _log,
