@@ -37,8 +37,8 @@ urlpatterns = [
     path("resources/", include("liaisons.resources.urls")),
     path("dashboard/", include("alliance.dashboards.urls")),
     path("action-items/", include("liaisons.action_items.urls")),
-    # The action items' pages were under /action-items/ before; notifications already sent, bookmarks
-    # and e-mails keep working.
+    # The action items' pages had the prefix projects/ before: notifications already sent,
+    # bookmarks and e-mails keep working.
     re_path(
         r"^projects/(?P<rest>.*)$",
         RedirectView.as_view(url="/action-items/%(rest)s", permanent=True, query_string=True),

@@ -546,3 +546,10 @@ def test_no_url_answers_a_server_error_to_hostile_values(role):
     assert walk.failures == [], f"{len(walk.failures)} of {walk.requests}:\n" + "\n".join(
         walk.failures
     )
+
+
+def test_the_old_action_items_prefix_redirects_with_its_query(client):
+    response = client.get("/projects/12/?overdue=on")
+    assert response.status_code == 301
+    assert response["Location"] == "/action-items/12/?overdue=on"
+    assert client.get("/projects/")["Location"] == "/action-items/"
