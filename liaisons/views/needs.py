@@ -19,7 +19,7 @@ from alliance.viewer import request_is_park_staff
 from liaisons.exceptions import NeedActionError
 from liaisons.forms import ActionForm, NeedForm
 from liaisons.models import Need, NeedAttachment, NeedStatus
-from liaisons.services import needs as services
+from liaisons.needs import services
 from liaisons.uploads import content_type_for
 from liaisons.views.access import (
     SECRETARY,

@@ -18,7 +18,7 @@ from alliance import reports
 from alliance.models import Notification, WeeklyReport
 from alliance.shell_tasks import generate_weekly_report
 from liaisons.models import Need, NeedCategory, NeedEvent, NeedEventAction, NeedStatus, Satisfaction
-from liaisons.services import needs as need_services
+from liaisons.needs import services as need_services
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

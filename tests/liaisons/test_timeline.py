@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from liaisons.models import NeedEvent, NeedEventAction, NeedStatus, Satisfaction
-from liaisons.services import action_items, needs
+from liaisons.needs import services as needs
+from liaisons.services import action_items
 from liaisons.timeline import line, render_note
 from tests import factories
 from tests.liaisons.conftest import make_need
