@@ -37,7 +37,8 @@ from liaisons.models import (
     NeedTimeLimit,
     TaskForceMembership,
 )
-from liaisons.services import escalations, needs, numbering
+from liaisons.needs import services as needs
+from liaisons.services import escalations, numbering
 from liaisons.timeline import render_note
 
 

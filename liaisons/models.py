@@ -14,6 +14,11 @@ from alliance.core.validators import validate_phone
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
 
+# The states and timeline codes live below the workflow table, which these models read; both
+# names stay importable from here.
+from liaisons.needs.choices import NeedEventAction, NeedStatus
+from liaisons.needs.workflow import NEED_TRANSITIONS
+
 
 def split_tags(text: str) -> list[str]:
     """Tags are typed as one line, separated by commas or the Chinese enumeration comma."""
@@ -231,50 +236,6 @@ class DepartmentResource(models.Model):
     def is_upcoming(self, today: date) -> bool:
         return self.valid_from is not None and self.valid_from > today
 
-
-class NeedStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Awaiting acceptance")
-    ACCEPTED = "accepted", _("Accepted")
-    DISPATCHED = "dispatched", _("Awaiting sign-for")
-    IN_PROGRESS = "in_progress", _("In progress")
-    WAITING_ENTERPRISE = "waiting_enterprise", _("Waiting for the enterprise")
-    LONG_TERM = "long_term", _("Long-term follow-up")
-    RETURN_PENDING = "return_pending", _("Return under review")
-    REPLIED = "replied", _("Replied (awaiting rating)")
-    REOPENED = "reopened", _("Reopened")
-    CLOSED = "closed", _("Closed")
-    REJECTED = "rejected", _("Not accepted")
-    MERGED = "merged", _("Merged")
-
-
-# The only moves a need may make. Services check a move here before doing it.
-NEED_TRANSITIONS: dict[str, frozenset[str]] = {
-    NeedStatus.DRAFT: frozenset({NeedStatus.SUBMITTED}),
-    NeedStatus.SUBMITTED: frozenset({NeedStatus.ACCEPTED, NeedStatus.REJECTED, NeedStatus.MERGED}),
-    NeedStatus.ACCEPTED: frozenset({NeedStatus.DISPATCHED, NeedStatus.MERGED}),
-    NeedStatus.DISPATCHED: frozenset({NeedStatus.IN_PROGRESS, NeedStatus.RETURN_PENDING}),
-    NeedStatus.IN_PROGRESS: frozenset(
-        {
-            NeedStatus.REPLIED,
-            NeedStatus.WAITING_ENTERPRISE,
-            NeedStatus.LONG_TERM,
-            NeedStatus.RETURN_PENDING,
-        }
-    ),
-    NeedStatus.WAITING_ENTERPRISE: frozenset({NeedStatus.IN_PROGRESS}),
-    NeedStatus.LONG_TERM: frozenset({NeedStatus.IN_PROGRESS, NeedStatus.REPLIED}),
-    # Approved: back to ACCEPTED for re-dispatch; denied: back where it came from.
-    NeedStatus.RETURN_PENDING: frozenset(
-        {NeedStatus.ACCEPTED, NeedStatus.DISPATCHED, NeedStatus.IN_PROGRESS}
-    ),
-    NeedStatus.REPLIED: frozenset({NeedStatus.CLOSED, NeedStatus.REOPENED}),
-    NeedStatus.REOPENED: frozenset({NeedStatus.IN_PROGRESS}),
-    # Park staff may reopen a closed need (e.g. after a complaint at the return visit).
-    NeedStatus.CLOSED: frozenset({NeedStatus.REOPENED}),
-    NeedStatus.REJECTED: frozenset(),
-    NeedStatus.MERGED: frozenset(),
-}
 
 # States in which a liaison's clock runs (used by lists, KPIs and the escalation sweep).
 # The states in which the liaison's resolve clock runs and the escalation ladder is climbed: not
@@ -677,38 +638,6 @@ class NeedEscalation(models.Model):
         if self._state.adding and self.chain_id is None and self.department_id is None:
             self.chain_id, self.department_id = self.need.chain_id, self.need.department_id
         super().save(*args, **kwargs)
-
-
-class NeedEventAction(models.TextChoices):
-    SUBMIT = "submit", _("Submitted")
-    ACCEPT = "accept", _("Accepted")
-    REJECT = "reject", _("Not accepted")
-    MERGE = "merge", _("Merged")
-    DISPATCH = "dispatch", _("Dispatched")
-    SIGN = "sign", _("Signed for")
-    CONTACT = "contact", _("Contact logged")
-    VISIT = "visit", _("Visit logged")
-    REQUEST_INFO = "request_info", _("Information requested")
-    SUPPLY_INFO = "supply_info", _("Information supplied")
-    REQUEST_RETURN = "request_return", _("Return requested")
-    APPROVE_RETURN = "approve_return", _("Return approved")
-    DENY_RETURN = "deny_return", _("Return denied")
-    REQUEST_EXTENSION = "request_extension", _("Extension requested")
-    APPROVE_EXTENSION = "approve_extension", _("Extension approved")
-    DENY_EXTENSION = "deny_extension", _("Extension denied")
-    LONG_TERM = "long_term", _("Marked long-term")
-    MILESTONE = "milestone", _("Milestone reply")
-    REPLY = "reply", _("Replied")
-    RATE = "rate", _("Rated")
-    RETURN_VISIT = "return_visit", _("Return visit logged")
-    REOPEN = "reopen", _("Reopened")
-    CLOSE = "close", _("Closed")
-    ESCALATE = "escalate", _("Deadline escalation")
-    RECOUNT = "recount", _("Deadlines recounted")
-    LINK_RESOURCE = "link_resource", _("Resource linked")
-    UNLINK_RESOURCE = "unlink_resource", _("Resource unlinked")
-    ACTION_ITEM = "project", _("Turned into an action item")
-    COMMENT = "comment", _("Note")
 
 
 class AppendOnlyError(Exception):

@@ -30,6 +30,7 @@ from chains.models import IndustryChain
 from enterprises.models import Enterprise
 from liaisons.exceptions import ActionItemError, ActionItemPermissionError
 from liaisons.models import (
+    ACTION_ITEM_TRANSITIONS,
     ActionItem,
     ActionItemKind,
     ActionItemMilestone,
@@ -46,8 +47,11 @@ from liaisons.models import (
 )
 from liaisons.timeline import line
 
-OPEN_STATUSES = frozenset({ActionItemStatus.PLANNED, ActionItemStatus.IN_PROGRESS})
-CLOSED_STATUSES = frozenset({ActionItemStatus.DONE, ActionItemStatus.CANCELLED})
+# Read from the one table of moves: an item is closed when no move leaves its status.
+CLOSED_STATUSES = frozenset(
+    status for status, targets in ACTION_ITEM_TRANSITIONS.items() if not targets
+)
+OPEN_STATUSES = frozenset(ActionItemStatus.values) - CLOSED_STATUSES
 # "This need becomes a project": the kind of item a need's category calls for.
 KIND_FOR_CATEGORY = {
     NeedCategory.MATCHMAKING: ActionItemKind.MATCHMAKING,

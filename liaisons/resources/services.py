@@ -40,14 +40,14 @@ from liaisons.models import (
     NeedEventAction,
     NeedStatus,
 )
-from liaisons.resources.selectors import current_q
-from liaisons.services.needs import (
-    _is_liaison,
-    _log,
-    _require_role,
+from liaisons.needs.services.common import (
     enterprise_users,
+    is_liaison,
+    log_event,
     notify_about_need,
+    require_role,
 )
+from liaisons.resources.selectors import current_q
 from liaisons.timeline import line
 from liaisons.vocabulary import LEXICON, STOP_WORDS, segment, words_of
 
@@ -430,7 +430,7 @@ def _require_linkable(need: Need) -> None:
 
 
 def _require_linker(actor: User, need: Need) -> None:
-    _require_role(is_park_staff(actor) or _is_liaison(actor, need))
+    require_role(is_park_staff(actor) or is_liaison(actor, need))
 
 
 def _lock_resource(resource: DepartmentResource) -> DepartmentResource:
@@ -472,7 +472,7 @@ def link_resource(
             )
         need.resources.add(resource)
         note = line("resource", title=resource.title, department=resource.department.name)
-        _log(need, actor, NeedEventAction.LINK_RESOURCE, data=[note], is_public=True)
+        log_event(need, actor, NeedEventAction.LINK_RESOURCE, data=[note], is_public=True)
         notify_about_need(
             need,
             kind="need_resource_linked",
@@ -500,5 +500,5 @@ def unlink_resource(*, need: Need, resource: DepartmentResource, actor: User) ->
             )
         need.resources.remove(resource)
         note = line("resource", title=resource.title, department=resource.department.name)
-        _log(need, actor, NeedEventAction.UNLINK_RESOURCE, data=[note], is_public=True)
+        log_event(need, actor, NeedEventAction.UNLINK_RESOURCE, data=[note], is_public=True)
     return need

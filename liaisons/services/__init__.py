@@ -1,6 +1,7 @@
 """Writes and workflow of the needs list.
 
-- needs: one service per move of the needs workflow (docs/needs.md);
+(The services of the needs workflow's moves are `liaisons.needs.services`.)
+
 - numbering: need numbers (XQ-2026-00042);
 - deadlines: time limits turned into due datetimes on the working-day calendar;
 - escalations: the periodic sweep that climbs the escalation ladder;

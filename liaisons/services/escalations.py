@@ -38,12 +38,12 @@ from liaisons.models import (
     NeedEvent,
     NeedEventAction,
 )
-from liaisons.services import deadlines
-from liaisons.services.needs import (
+from liaisons.needs.services.common import (
     liaison_users,
     need_message,
     park_staff_users,
 )
+from liaisons.services import deadlines
 from liaisons.timeline import line
 
 logger = logging.getLogger(__name__)

@@ -27,8 +27,8 @@ from alliance.core import broker
 from alliance.core.notifications import notify_many
 from alliance.core.rowwrites import update_rows
 from liaisons.models import Need, NeedEvent, NeedEventAction
+from liaisons.needs.services.common import need_message
 from liaisons.services import deadlines
-from liaisons.services.needs import need_message
 from liaisons.timeline import NeedDeadline, line
 
 # Needs locked, counted and written per transaction.

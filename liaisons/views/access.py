@@ -7,6 +7,7 @@ details), and a role that may see a need but not act on it gets the same 404 on 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -16,24 +17,24 @@ from alliance.core.staff import is_park_staff
 from alliance.core.viewer import request_is_park_staff, request_navbar_facts
 from enterprises.models import Enterprise, EnterpriseContact
 from liaisons.models import Liaison, Need
+from liaisons.needs.workflow import LIAISON as LIAISON  # the roles' names, for the views
+from liaisons.needs.workflow import OVERSEER as OVERSEER
+from liaisons.needs.workflow import SECRETARY as SECRETARY
+from liaisons.needs.workflow import STAFF as STAFF
 from liaisons.selectors import needs_visible_to
-
-SECRETARY = "secretary"
-LIAISON = "liaison"
-STAFF = "staff"
-OVERSEER = "overseer"  # the need's department head or its chain's chief
 
 
 @dataclass(frozen=True)
 class NeedAccess:
-    """The capacities in which one user deals with one need (a person may hold several)."""
+    """The capacities in which one user deals with one need (a person may hold several); one
+    field per role of the workflow table, named as the role."""
 
     secretary: bool = False
     liaison: bool = False
     staff: bool = False
     overseer: bool = False
 
-    def has_any(self, roles: tuple[str, ...]) -> bool:
+    def has_any(self, roles: Collection[str]) -> bool:
         return any(getattr(self, role) for role in roles)
 
     @property

@@ -1,5 +1,6 @@
-"""The moves on a need, each described once (`NeedActionSpec`): who may make it, which form it
-takes, where the detail page offers it and which service carries it out.
+"""The detail page's side of each need action (`NeedActionSpec`): which form it takes, how the
+page words and shows it, and how the form's data reach the service. The states it is offered in
+and the roles that see it are the workflow table's (`liaisons.needs.workflow`), not the page's.
 
 The service is the judge of the workflow: the page may offer a form that the service then
 refuses (another person acted first, a rule the page cannot know), and that refusal becomes a
@@ -11,50 +12,51 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from liaisons import forms
-from liaisons.models import Liaison, LiaisonAssignment, Need, NeedStatus, NeedTimeLimit
-from liaisons.services import needs as services
-from liaisons.views.access import (
-    LIAISON,
-    OVERSEER,
-    SECRETARY,
-    STAFF,
-    NeedAccess,
-    visible_needs,
-)
+from liaisons.models import Liaison, LiaisonAssignment, Need, NeedTimeLimit
+from liaisons.needs import services, workflow
+from liaisons.views.access import NeedAccess, visible_needs
 
-# Where the detail page offers the non-moving actions; the same sets as the services accept.
-ANY_STATUS = frozenset(NeedStatus.values)
-NOTE_STATUSES = ANY_STATUS - {NeedStatus.DRAFT}
-ATTACH_STATUSES = ANY_STATUS - {NeedStatus.CLOSED, NeedStatus.REJECTED, NeedStatus.MERGED}
-EXTENSION_DECISION_STATUSES = frozenset(
-    {NeedStatus.IN_PROGRESS, NeedStatus.WAITING_ENTERPRISE, NeedStatus.RETURN_PENDING}
-)
+# The table's actions the detail page does not offer: a draft is edited on its own page.
+NOT_ON_THE_PAGE = frozenset({"update_draft"})
 
 
 @dataclass(frozen=True)
 class NeedActionSpec:
     name: str
-    roles: tuple[str, ...]
     form_class: type[forms.ActionForm]
     run: Callable[..., object]
     success: str
     title: str
-    # Where the detail page offers the form; the service still decides.
-    statuses: frozenset[str] = ANY_STATUS
+    # What the state and the role cannot tell (a pending request, a cap): the page hides the
+    # form; the service still decides.
     offered_if: Callable[[Need], bool] = field(default=lambda need: True)
     button: str = ""
     icon: str = "bi-arrow-right-circle"
     danger: bool = False
 
     @property
+    def action(self) -> workflow.NeedAction:
+        return workflow.ACTIONS[self.name]
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Who sees the form, in some form (public or internal): the table's roles."""
+        return self.action.all_roles
+
+    @property
+    def statuses(self) -> frozenset[str]:
+        return self.action.from_states
+
+    @property
     def url_name(self) -> str:
         return f"liaisons:need-{self.name.replace('_', '-')}"
 
     def offered(self, need: Need, access: NeedAccess) -> bool:
-        return access.has_any(self.roles) and need.status in self.statuses and self.offered_if(need)
+        return need.status in self.statuses and access.has_any(self.roles) and self.offered_if(need)
 
 
 def _attach_all(*, need: Need, actor, uploads, is_public: bool = True) -> None:
@@ -252,252 +254,221 @@ def _may_request_extension(need: Need) -> bool:
 
 
 def _may_request_return(need: Need) -> bool:
-    return need.return_count < services.MAX_RETURNS
+    return need.return_count < workflow.MAX_RETURNS
 
 
 def _has_pending_extension(need: Need) -> bool:
     return bool(need.extension_requested)
 
 
-WORKING = frozenset({NeedStatus.IN_PROGRESS, NeedStatus.LONG_TERM})
+_SPECS = [
+    NeedActionSpec(
+        name="submit",
+        form_class=forms.ConfirmForm,
+        run=_submit,
+        title=_("Submit"),
+        button=_("Submit to the park"),
+        success=_("The need was submitted. The park will accept it shortly."),
+        icon="bi-send",
+    ),
+    NeedActionSpec(
+        name="accept",
+        form_class=forms.AcceptForm,
+        run=_accept,
+        title=_("Accept"),
+        success=_("The need was accepted."),
+        icon="bi-check2-circle",
+    ),
+    NeedActionSpec(
+        name="dispatch",
+        form_class=forms.DispatchForm,
+        run=_dispatch,
+        title=_("Dispatch to a liaison"),
+        button=_("Dispatch"),
+        success=_("The need was dispatched; the liaison's clock is running."),
+        icon="bi-person-check",
+    ),
+    NeedActionSpec(
+        name="reject",
+        form_class=forms.RejectForm,
+        run=_reject,
+        title=_("Do not accept"),
+        success=_("The need was not accepted; the enterprise is told why."),
+        icon="bi-x-circle",
+        danger=True,
+    ),
+    NeedActionSpec(
+        name="merge",
+        form_class=forms.MergeForm,
+        run=_merge,
+        title=_("Merge into another need"),
+        button=_("Merge"),
+        success=_("The need was merged."),
+        icon="bi-union",
+    ),
+    NeedActionSpec(
+        name="sign",
+        form_class=forms.SignForm,
+        run=_sign,
+        title=_("Sign for"),
+        button=_("Sign for this need"),
+        success=_("You signed for the need."),
+        icon="bi-pen",
+    ),
+    NeedActionSpec(
+        name="contact",
+        form_class=forms.ContactForm,
+        run=_contact,
+        title=_("Log a contact or visit (staged reply)"),
+        button=_("Log"),
+        success=_("The contact was logged."),
+        icon="bi-telephone",
+    ),
+    NeedActionSpec(
+        name="reply",
+        form_class=forms.ReplyForm,
+        run=_reply,
+        title=_("Reply with the resolution"),
+        button=_("Send the reply"),
+        success=_("The reply was sent; the enterprise is asked to rate it."),
+        icon="bi-reply",
+    ),
+    NeedActionSpec(
+        name="request_info",
+        form_class=forms.RequestInfoForm,
+        run=_request_info,
+        title=_("Ask the enterprise for information"),
+        button=_("Ask"),
+        success=_("The enterprise was asked; the clock is paused until it answers."),
+        icon="bi-question-circle",
+    ),
+    NeedActionSpec(
+        name="request_extension",
+        form_class=forms.RequestExtensionForm,
+        run=_request_extension,
+        title=_("Request an extension"),
+        button=_("Request"),
+        success=_("The extension was requested; park staff will decide."),
+        offered_if=_may_request_extension,
+        icon="bi-hourglass-split",
+    ),
+    NeedActionSpec(
+        name="long_term",
+        form_class=forms.LongTermForm,
+        run=_long_term,
+        title=_("Mark as long-term"),
+        button=_("Mark long-term"),
+        success=_("The need is followed up long-term with monthly milestone replies."),
+        icon="bi-calendar-range",
+    ),
+    NeedActionSpec(
+        name="milestone",
+        form_class=forms.MilestoneForm,
+        run=_milestone,
+        title=_("Milestone reply"),
+        button=_("Send"),
+        success=_("The milestone reply was logged."),
+        icon="bi-flag",
+    ),
+    NeedActionSpec(
+        name="request_return",
+        form_class=forms.RequestReturnForm,
+        run=_request_return,
+        title=_("Request a return"),
+        button=_("Request the return"),
+        success=_("The return was requested; park staff will decide."),
+        offered_if=_may_request_return,
+        icon="bi-arrow-return-left",
+        danger=True,
+    ),
+    NeedActionSpec(
+        name="decide_return",
+        form_class=forms.DecideReturnForm,
+        run=_decide_return,
+        title=_("Decide the return request"),
+        success=_("The return request was decided."),
+        icon="bi-signpost-split",
+    ),
+    NeedActionSpec(
+        name="decide_extension",
+        form_class=forms.DecideExtensionForm,
+        run=_decide_extension,
+        title=_("Decide the extension request"),
+        success=_("The extension request was decided."),
+        offered_if=_has_pending_extension,
+        icon="bi-hourglass",
+    ),
+    NeedActionSpec(
+        name="supply_info",
+        form_class=forms.SupplyInfoForm,
+        run=_supply_info,
+        title=_("Add the information asked for"),
+        button=_("Send"),
+        success=_("Thank you. The liaison has your information and continues the work."),
+        icon="bi-info-circle",
+    ),
+    NeedActionSpec(
+        name="rate",
+        form_class=forms.RateForm,
+        run=_rate,
+        title=_("Rate the reply"),
+        button=_("Send the rating"),
+        success=_("Thank you for your rating."),
+        icon="bi-star",
+    ),
+    NeedActionSpec(
+        name="return_visit",
+        form_class=forms.ReturnVisitForm,
+        run=_return_visit,
+        title=_("Log the return visit"),
+        button=_("Log"),
+        success=_("The return visit was logged."),
+        icon="bi-telephone-outbound",
+    ),
+    NeedActionSpec(
+        name="reopen",
+        form_class=forms.ReopenForm,
+        run=_reopen,
+        title=_("Reopen"),
+        success=_("The need was reopened with a new deadline."),
+        icon="bi-arrow-counterclockwise",
+        danger=True,
+    ),
+    NeedActionSpec(
+        name="note",
+        form_class=forms.NoteForm,
+        run=_note,
+        title=_("Add a note"),
+        button=_("Add"),
+        success=_("The note was added."),
+        icon="bi-chat-left-text",
+    ),
+    NeedActionSpec(
+        name="attach",
+        form_class=forms.AttachForm,
+        run=_attach,
+        title=_("Attach files"),
+        button=_("Upload"),
+        success=_("The files were attached."),
+        icon="bi-paperclip",
+    ),
+]
 
-ACTIONS: dict[str, NeedActionSpec] = {
-    spec.name: spec
-    for spec in [
-        NeedActionSpec(
-            name="submit",
-            roles=(SECRETARY,),
-            form_class=forms.ConfirmForm,
-            run=_submit,
-            title=_("Submit"),
-            button=_("Submit to the park"),
-            success=_("The need was submitted. The park will accept it shortly."),
-            statuses=frozenset({NeedStatus.DRAFT}),
-            icon="bi-send",
-        ),
-        NeedActionSpec(
-            name="accept",
-            roles=(STAFF,),
-            form_class=forms.AcceptForm,
-            run=_accept,
-            title=_("Accept"),
-            success=_("The need was accepted."),
-            statuses=frozenset({NeedStatus.SUBMITTED}),
-            icon="bi-check2-circle",
-        ),
-        NeedActionSpec(
-            name="dispatch",
-            roles=(STAFF,),
-            form_class=forms.DispatchForm,
-            run=_dispatch,
-            title=_("Dispatch to a liaison"),
-            button=_("Dispatch"),
-            success=_("The need was dispatched; the liaison's clock is running."),
-            statuses=frozenset({NeedStatus.ACCEPTED}),
-            icon="bi-person-check",
-        ),
-        NeedActionSpec(
-            name="reject",
-            roles=(STAFF,),
-            form_class=forms.RejectForm,
-            run=_reject,
-            title=_("Do not accept"),
-            success=_("The need was not accepted; the enterprise is told why."),
-            statuses=frozenset({NeedStatus.SUBMITTED}),
-            icon="bi-x-circle",
-            danger=True,
-        ),
-        NeedActionSpec(
-            name="merge",
-            roles=(STAFF,),
-            form_class=forms.MergeForm,
-            run=_merge,
-            title=_("Merge into another need"),
-            button=_("Merge"),
-            success=_("The need was merged."),
-            statuses=frozenset({NeedStatus.SUBMITTED, NeedStatus.ACCEPTED}),
-            icon="bi-union",
-        ),
-        NeedActionSpec(
-            name="sign",
-            roles=(LIAISON,),
-            form_class=forms.SignForm,
-            run=_sign,
-            title=_("Sign for"),
-            button=_("Sign for this need"),
-            success=_("You signed for the need."),
-            statuses=frozenset({NeedStatus.DISPATCHED, NeedStatus.REOPENED}),
-            icon="bi-pen",
-        ),
-        NeedActionSpec(
-            name="contact",
-            roles=(LIAISON,),
-            form_class=forms.ContactForm,
-            run=_contact,
-            title=_("Log a contact or visit (staged reply)"),
-            button=_("Log"),
-            success=_("The contact was logged."),
-            statuses=WORKING | {NeedStatus.WAITING_ENTERPRISE},
-            icon="bi-telephone",
-        ),
-        NeedActionSpec(
-            name="reply",
-            roles=(LIAISON,),
-            form_class=forms.ReplyForm,
-            run=_reply,
-            title=_("Reply with the resolution"),
-            button=_("Send the reply"),
-            success=_("The reply was sent; the enterprise is asked to rate it."),
-            statuses=WORKING,
-            icon="bi-reply",
-        ),
-        NeedActionSpec(
-            name="request_info",
-            roles=(LIAISON,),
-            form_class=forms.RequestInfoForm,
-            run=_request_info,
-            title=_("Ask the enterprise for information"),
-            button=_("Ask"),
-            success=_("The enterprise was asked; the clock is paused until it answers."),
-            statuses=frozenset({NeedStatus.IN_PROGRESS}),
-            icon="bi-question-circle",
-        ),
-        NeedActionSpec(
-            name="request_extension",
-            roles=(LIAISON,),
-            form_class=forms.RequestExtensionForm,
-            run=_request_extension,
-            title=_("Request an extension"),
-            button=_("Request"),
-            success=_("The extension was requested; park staff will decide."),
-            statuses=frozenset({NeedStatus.IN_PROGRESS}),
-            offered_if=_may_request_extension,
-            icon="bi-hourglass-split",
-        ),
-        NeedActionSpec(
-            name="long_term",
-            roles=(LIAISON,),
-            form_class=forms.LongTermForm,
-            run=_long_term,
-            title=_("Mark as long-term"),
-            button=_("Mark long-term"),
-            success=_("The need is followed up long-term with monthly milestone replies."),
-            statuses=frozenset({NeedStatus.IN_PROGRESS}),
-            icon="bi-calendar-range",
-        ),
-        NeedActionSpec(
-            name="milestone",
-            roles=(LIAISON,),
-            form_class=forms.MilestoneForm,
-            run=_milestone,
-            title=_("Milestone reply"),
-            button=_("Send"),
-            success=_("The milestone reply was logged."),
-            statuses=frozenset({NeedStatus.LONG_TERM}),
-            icon="bi-flag",
-        ),
-        NeedActionSpec(
-            name="request_return",
-            roles=(LIAISON,),
-            form_class=forms.RequestReturnForm,
-            run=_request_return,
-            title=_("Request a return"),
-            button=_("Request the return"),
-            success=_("The return was requested; park staff will decide."),
-            statuses=frozenset({NeedStatus.DISPATCHED, NeedStatus.IN_PROGRESS}),
-            offered_if=_may_request_return,
-            icon="bi-arrow-return-left",
-            danger=True,
-        ),
-        NeedActionSpec(
-            name="decide_return",
-            roles=(STAFF,),
-            form_class=forms.DecideReturnForm,
-            run=_decide_return,
-            title=_("Decide the return request"),
-            success=_("The return request was decided."),
-            statuses=frozenset({NeedStatus.RETURN_PENDING}),
-            icon="bi-signpost-split",
-        ),
-        NeedActionSpec(
-            name="decide_extension",
-            roles=(STAFF,),
-            form_class=forms.DecideExtensionForm,
-            run=_decide_extension,
-            title=_("Decide the extension request"),
-            success=_("The extension request was decided."),
-            statuses=EXTENSION_DECISION_STATUSES,
-            offered_if=_has_pending_extension,
-            icon="bi-hourglass",
-        ),
-        NeedActionSpec(
-            name="supply_info",
-            roles=(SECRETARY,),
-            form_class=forms.SupplyInfoForm,
-            run=_supply_info,
-            title=_("Add the information asked for"),
-            button=_("Send"),
-            success=_("Thank you. The liaison has your information and continues the work."),
-            statuses=frozenset({NeedStatus.WAITING_ENTERPRISE}),
-            icon="bi-info-circle",
-        ),
-        NeedActionSpec(
-            name="rate",
-            roles=(SECRETARY,),
-            form_class=forms.RateForm,
-            run=_rate,
-            title=_("Rate the reply"),
-            button=_("Send the rating"),
-            success=_("Thank you for your rating."),
-            statuses=frozenset({NeedStatus.REPLIED}),
-            icon="bi-star",
-        ),
-        NeedActionSpec(
-            name="return_visit",
-            roles=(STAFF,),
-            form_class=forms.ReturnVisitForm,
-            run=_return_visit,
-            title=_("Log the return visit"),
-            button=_("Log"),
-            success=_("The return visit was logged."),
-            statuses=frozenset({NeedStatus.REPLIED, NeedStatus.CLOSED}),
-            icon="bi-telephone-outbound",
-        ),
-        NeedActionSpec(
-            name="reopen",
-            roles=(STAFF,),
-            form_class=forms.ReopenForm,
-            run=_reopen,
-            title=_("Reopen"),
-            success=_("The need was reopened with a new deadline."),
-            statuses=frozenset({NeedStatus.REPLIED, NeedStatus.CLOSED}),
-            icon="bi-arrow-counterclockwise",
-            danger=True,
-        ),
-        NeedActionSpec(
-            name="note",
-            roles=(SECRETARY, LIAISON, STAFF, OVERSEER),
-            form_class=forms.NoteForm,
-            run=_note,
-            title=_("Add a note"),
-            button=_("Add"),
-            success=_("The note was added."),
-            statuses=NOTE_STATUSES,
-            icon="bi-chat-left-text",
-        ),
-        NeedActionSpec(
-            name="attach",
-            roles=(SECRETARY, LIAISON),
-            form_class=forms.AttachForm,
-            run=_attach,
-            title=_("Attach files"),
-            button=_("Upload"),
-            success=_("The files were attached."),
-            statuses=ATTACH_STATUSES,
-            icon="bi-paperclip",
-        ),
-    ]
-}
+
+def _checked(specs: list[NeedActionSpec]) -> dict[str, NeedActionSpec]:
+    """The specs by name, in the page's order, once each of the table's actions has one."""
+    by_name = {spec.name: spec for spec in specs}
+    missing = set(workflow.ACTIONS) - NOT_ON_THE_PAGE - set(by_name)
+    unknown = set(by_name) - set(workflow.ACTIONS)
+    if missing or unknown:
+        raise ImproperlyConfigured(
+            f"The need page's actions differ from the workflow table: missing {sorted(missing)}, "
+            f"not in the table {sorted(unknown)}."
+        )
+    return by_name
+
+
+ACTIONS: dict[str, NeedActionSpec] = _checked(_SPECS)
 
 
 def build_form(

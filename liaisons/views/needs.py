@@ -20,8 +20,8 @@ from liaisons.action_items.views import need_action_items_panel
 from liaisons.exceptions import NeedActionError
 from liaisons.forms import ActionForm, NeedForm
 from liaisons.models import Need, NeedAttachment, NeedStatus
+from liaisons.needs import services
 from liaisons.resources.views import need_resources_panel
-from liaisons.services import needs as services
 from liaisons.uploads import content_type_for
 from liaisons.views.access import (
     SECRETARY,

@@ -31,7 +31,7 @@ from django.utils import translation
 from alliance.core import workcalendar
 from alliance.core.backup import BackupError, backup_create, database_from_url, databases
 from liaisons.models import Need, NeedCategory, Urgency
-from liaisons.services import needs
+from liaisons.needs import services as needs
 from tests import factories
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ from django.db.migrations.executor import MigrationExecutor
 from alliance.core import workcalendar
 from enterprises.models import EnterpriseContact
 from liaisons.models import NeedAttachment
-from liaisons.services.needs import need_create
+from liaisons.needs.services import need_create
 
 def counts():
     with connection.cursor() as cursor:

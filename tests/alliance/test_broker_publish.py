@@ -41,7 +41,7 @@ django.setup()
 from alliance.core import notifications
 from alliance.core.models import User
 from liaisons.models import Need
-from liaisons.services.needs import need_submit
+from liaisons.needs.services import need_submit
 
 secretary = User.objects.get(pk=int(sys.argv[1]))
 first, second, third = (Need.objects.get(pk=int(pk)) for pk in sys.argv[2:5])

@@ -628,7 +628,7 @@ class TestDemoWorld:
 def test_a_need_submitted_after_the_demo_gets_a_fresh_number(debug):
     """The demo's needs carry numbers the counter never handed out; a real one must not clash."""
     from liaisons.models import Need, NeedCategory, Urgency
-    from liaisons.services.needs import need_create
+    from liaisons.needs.services import need_create
 
     run_command()
     contact = EnterpriseContact.objects.select_related("user", "enterprise").first()

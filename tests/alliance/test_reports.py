@@ -18,7 +18,7 @@ from alliance.core.models import Notification, WeeklyReport
 from alliance.reports import figures as reports
 from alliance.reports.tasks import generate_weekly_report
 from liaisons.models import Need, NeedCategory, NeedEvent, NeedEventAction, NeedStatus, Satisfaction
-from liaisons.services import needs as need_services
+from liaisons.needs import services as need_services
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

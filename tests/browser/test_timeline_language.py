@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from liaisons.models import NeedStatus, Satisfaction
-from liaisons.services import needs
+from liaisons.needs import services as needs
 from tests import factories
 from tests.browser.test_events import DESKTOP, PHONE, assert_no_horizontal_overflow, shoot
 from tests.liaisons.conftest import build_world, make_need

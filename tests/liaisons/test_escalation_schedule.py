@@ -20,7 +20,8 @@ from liaisons.models import (
     NeedTimeLimit,
     Urgency,
 )
-from liaisons.services import deadlines, escalations, needs
+from liaisons.needs import services as needs
+from liaisons.services import deadlines, escalations
 from liaisons.services.escalations import sweep_need_deadlines
 from tests.admin_helpers import admin_url
 from tests.liaisons.test_admin import _need_form

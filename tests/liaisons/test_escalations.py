@@ -22,7 +22,7 @@ from liaisons.models import (
     NeedStatus,
     Urgency,
 )
-from liaisons.services import needs
+from liaisons.needs import services as needs
 from liaisons.services.deadlines import amber_hours_left
 from liaisons.services.escalations import sweep_need_deadlines
 from liaisons.timeline import render_note

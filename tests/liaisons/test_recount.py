@@ -21,7 +21,8 @@ from liaisons.models import (
     NeedEventAction,
     NeedStatus,
 )
-from liaisons.services import deadlines, needs
+from liaisons.needs import services as needs
+from liaisons.services import deadlines
 from liaisons.services.escalations import sweep_need_deadlines
 from liaisons.services.recount import need_deadlines_recount
 from liaisons.timeline import NeedDeadline, render_note

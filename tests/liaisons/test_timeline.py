@@ -14,7 +14,7 @@ from django.utils import translation
 
 from liaisons.action_items import services as action_items
 from liaisons.models import NeedEvent, NeedEventAction, NeedStatus, Satisfaction
-from liaisons.services import needs
+from liaisons.needs import services as needs
 from liaisons.timeline import line, render_note
 from tests import factories
 from tests.liaisons.conftest import make_need

@@ -32,7 +32,8 @@ from liaisons.models import (
     Satisfaction,
     Urgency,
 )
-from liaisons.views.actions import ACTIONS
+from liaisons.needs import workflow
+from liaisons.views.actions import ACTIONS, NOT_ON_THE_PAGE
 from tests import factories
 from tests.liaisons.conftest import (
     action_payload,
@@ -770,6 +771,42 @@ def test_every_move_from_every_state_answers_with_a_message(client, world, statu
         )
     if status not in spec.statuses:
         assert level == ERROR, f"{action} from {status} was not refused"
+
+
+def test_the_page_has_a_form_for_each_action_of_the_table():
+    assert set(ACTIONS) == set(workflow.ACTIONS) - NOT_ON_THE_PAGE
+    for name, spec in ACTIONS.items():
+        assert spec.statuses == workflow.ACTIONS[name].from_states
+        assert set(spec.roles) == set(workflow.ACTIONS[name].all_roles)
+        reverse(spec.url_name, args=[1])
+
+
+@pytest.mark.parametrize("role", ["S1", "L1", "staff", "C1", "H1"])
+@pytest.mark.parametrize("status", NeedStatus.values)
+def test_the_page_offers_exactly_the_table_s_actions(client, world, status, role):
+    """The forms on the detail page are the actions the table allows this person in this state
+    (less those whose precondition the need does not meet: a pending extension, a cap)."""
+    need = make_need(
+        enterprise=world.enterprise1,
+        status=status,
+        liaison=world.liaison1,
+        submitted_by=world.users["S1"],
+        department=world.department1,
+    )
+    response = as_user(client, world, role).get(detail_url(need))
+    if response.status_code == 404:
+        assert status == NeedStatus.DRAFT and role != "S1"  # a draft is its firm's alone
+        return
+    access = response.context["access"]
+    offered = [spec.name for spec, _form in response.context["action_forms"]]
+    allowed = {action.name for action in workflow.available_actions(need, access)}
+    assert offered == [
+        name for name, spec in ACTIONS.items() if name in allowed and spec.offered_if(need)
+    ]
+    for name in offered:
+        assert workflow.allowed(name, need, access) or workflow.allowed(
+            name, need, access, is_public=False
+        )
 
 
 # --- The whole loop through the pages ---------------------------------------------------------
