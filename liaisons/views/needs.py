@@ -19,6 +19,7 @@ from alliance.viewer import request_is_park_staff
 from liaisons.exceptions import NeedActionError
 from liaisons.forms import ActionForm, NeedForm
 from liaisons.models import Need, NeedAttachment, NeedStatus
+from liaisons.needs.clock import amber_horizon, deadline_of
 from liaisons.services import needs as services
 from liaisons.uploads import content_type_for
 from liaisons.views.access import (
@@ -32,7 +33,6 @@ from liaisons.views.access import (
 )
 from liaisons.views.action_items import need_projects_panel
 from liaisons.views.actions import ACTIONS, NeedActionSpec, build_form
-from liaisons.views.deadlines import amber_horizon, deadline_of
 from liaisons.views.resources import need_resources_panel
 
 NEED_FIELDS = ("category", "urgency", "title", "description", "contact_name", "contact_phone")

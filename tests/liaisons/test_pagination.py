@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from liaisons import paging
 from liaisons.models import EscalationLevel, Need, NeedEscalation, NeedStatus
+from liaisons.needs.clock import amber_horizon, mark_deadlines, queue_summary, with_running_due
 from liaisons.paging import (
     KeysetSection,
     decode_cursor,
@@ -23,9 +24,7 @@ from liaisons.paging import (
     numbered_page,
 )
 from liaisons.rows import need_rows
-from liaisons.selectors import queue_summary, with_running_due
 from liaisons.views import pages
-from liaisons.views.deadlines import amber_horizon, mark_deadlines
 from tests.conftest import MOMENTS
 from tests.liaisons.conftest import as_user, make_need
 
