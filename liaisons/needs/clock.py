@@ -278,22 +278,37 @@ class Branch:
         return KINDS[self.clock.kind]
 
 
+def _assuming(condition: Condition, known: set[Condition]) -> Condition:
+    """`condition` where the atoms `known` hold: a disjunct they contradict is dropped, one
+    they assert makes it true (so "not signed for, and signed for or no sign-for deadline"
+    reads "not signed for, and no sign-for deadline")."""
+    if not isinstance(condition, Any):
+        return condition
+    parts = []
+    for part in condition.parts:
+        if part in known:
+            return ALWAYS
+        if part.negated() not in known:
+            parts.append(part)
+    return Any(*parts)
+
+
 def _branches(spec: Iterable[Stage]) -> tuple[Branch, ...]:
     branches = []
     for stage in spec:
         before: list[Condition] = []
         for clock in stage.clocks:
             chosen = every(clock.when, NotNull(clock.due))
-            runs = every(chosen, *(earlier.negated() for earlier in before))
+            known = set(chosen.parts)
+            runs = every(chosen, *(_assuming(earlier.negated(), known) for earlier in before))
             branches.append(Branch(stage, clock, chosen, runs))
             before.append(chosen)
     return tuple(branches)
 
 
 BRANCHES = _branches(SPEC)
-# The need's fields the running clock reads (besides the status), and the marks besides.
+# The need's fields the running clock reads, besides the status.
 FIELDS = tuple(sorted(set().union(*(branch.runs.fields() for branch in BRANCHES))))
-MARK_FIELDS = (*FIELDS, "escalation_level")
 
 # --- Python ------------------------------------------------------------------------------------
 

@@ -413,7 +413,7 @@ def _queue_world(world):
 
 
 def test_queue_order_and_badges_in_sql_match_the_deadline_marks(client, world, monkeypatch, moment):
-    """The SQL running deadline (selectors.with_running_due) agrees with running_clock."""
+    """The SQL running deadline (clock.with_running_due) agrees with running_clock."""
     count = _queue_world(world)
     now = timezone.now()
     horizon = amber_horizon(now)
