@@ -9,7 +9,7 @@ from django.http import QueryDict
 
 from liaisons.forms import NeedFilterForm
 from liaisons.models import Need
-from liaisons.views.deadlines import overdue_q
+from liaisons.needs.clock import overdue_q
 
 
 def filter_needs(

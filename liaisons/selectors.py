@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from functools import cache
+from datetime import date
 from typing import Protocol
 
-from django.db import connections
-from django.db.models import Case, CharField, DateTimeField, F, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, F, Q, QuerySet, When
 from django.utils import timezone
 
 from alliance.core.staff import is_park_staff
@@ -265,111 +262,3 @@ def action_items_visible_to(
         | Q(pk__in=ActionItemParticipant.objects.filter(firms).values("action_item"))
         | Q(owner__in=Liaison.objects.filter(department__head=user).values("user"))
     )
-
-
-def _running_clock_cases() -> list[tuple[Q, str, str]]:
-    """(condition, kind, due field) in the order of `liaisons.views.deadlines.running_clock`:
-    the first condition that holds names the clock the need's holder works against."""
-    s = NeedStatus
-    unsigned = Q(status__in=[s.DISPATCHED, s.REOPENED], signed_at__isnull=True)
-    handling = Q(status__in=[s.IN_PROGRESS, s.REOPENED, s.RETURN_PENDING])
-    contact_first = Q(first_contact_at__isnull=True, first_contact_due__isnull=False) & (
-        Q(resolve_due__isnull=True) | Q(first_contact_due__lt=F("resolve_due"))
-    )
-    return [
-        (Q(status=s.SUBMITTED), "accept", "accept_due"),
-        (unsigned & Q(sign_due__isnull=False), "sign", "sign_due"),
-        (unsigned, "resolve", "resolve_due"),
-        (handling & contact_first, "first_contact", "first_contact_due"),
-        (handling, "resolve", "resolve_due"),
-        (Q(status=s.WAITING_ENTERPRISE), "resolve", "resolve_due"),
-        (Q(status=s.LONG_TERM, milestone_due__isnull=False), "milestone", "milestone_due"),
-        (Q(status=s.LONG_TERM), "resolve", "resolve_due"),
-        (Q(status=s.REPLIED), "rating", "rating_due"),
-    ]
-
-
-@cache
-def _running_clock_expressions() -> tuple[Case, Case]:
-    """(deadline, kind) CASE expressions of the running clock, built once: a queue page used to
-    spend a millisecond building them for every query (annotate resolves copies of them)."""
-    cases = _running_clock_cases()
-    due = Case(
-        *(When(condition, then=F(due)) for condition, _kind, due in cases),
-        default=None,
-        output_field=DateTimeField(),
-    )
-    kind = Case(
-        *(When(condition, then=Value(kind)) for condition, kind, _due in cases),
-        default=Value(""),
-        output_field=CharField(),
-    )
-    return due, kind
-
-
-@cache
-def _running_clock_sql(alias: str) -> dict[str, RawSQL]:
-    """The two CASEs compiled once per database into SQL on `liaisons_need`'s own columns.
-
-    The queue compiled each nine-branch CASE on every request (a third of its CPU). The SQL
-    names the table `liaisons_need` itself: use it on a queryset of needs whose table is not
-    aliased (the main query; `queue_summary` wraps the main query's SQL), never inside a
-    subquery Django would relabel."""
-    due, kind = _running_clock_expressions()
-    query = Need.objects.annotate(running_due=due, running_kind=kind).query
-    compiler = query.get_compiler(using=alias)
-    compiled = {}
-    for name, field in (("running_due", DateTimeField()), ("running_kind", CharField())):
-        sql, params = compiler.compile(query.annotations[name])
-        compiled[name] = RawSQL(sql, tuple(params), output_field=field)  # noqa: S611  (Django's SQL)
-    return compiled
-
-
-def with_running_due(needs: QuerySet[Need], *, kind: bool = False) -> QuerySet[Need]:
-    """Annotate `running_due` (the deadline of the running clock, NULL when none runs) and, with
-    `kind`, `running_kind`, computed by the database with the same rules as `running_clock`, so
-    a queue can be ordered, paged and counted in SQL. (A page reads the kind from
-    `mark_deadlines`; only `queue_summary` needs it in SQL.)"""
-    compiled = _running_clock_sql(needs.db)
-    if kind:
-        return needs.annotate(
-            running_due=compiled["running_due"], running_kind=compiled["running_kind"]
-        )
-    return needs.annotate(running_due=compiled["running_due"])
-
-
-def queue_summary(needs: QuerySet[Need], *, now: datetime, horizon: datetime) -> dict[str, int]:
-    """Counts for a queue (`with_running_due` is applied here), in one query: all, overdue, due soon
-    (the marks of `deadline_of`: within the amber horizon, or an amber-flagged resolve clock)
-    and waiting to be signed for. A paused clock (waiting for the firm) is neither.
-
-    The queue is the subquery and the counts read its columns: the running deadline is
-    computed once per row (an ORM aggregate would repeat the CASE in every count and costs
-    more to compile than the page's rows to render), and a runaway queue stops at 10,000."""
-    inner = (
-        with_running_due(needs, kind=True)
-        .order_by()
-        .values("status", "signed_at", "escalation_level", "running_due", "running_kind")[:10_000]
-    )
-    sql, params = inner.query.sql_with_params()
-    summary = f"""
-        SELECT COUNT(*),
-               COUNT(*) FILTER (WHERE q.status <> %s AND q.running_due < %s),
-               COUNT(*) FILTER (WHERE q.status <> %s AND q.running_due >= %s
-                                AND (q.running_due < %s
-                                     OR (q.running_kind = %s AND q.escalation_level >= %s))),
-               COUNT(*) FILTER (WHERE q.status IN (%s, %s) AND q.signed_at IS NULL)
-        FROM ({sql}) q
-    """  # noqa: S608 - the inner SQL is Django's, every value is a parameter
-    paused = str(NeedStatus.WAITING_ENTERPRISE)
-    connection = connections[needs.db]
-    # Raw SQL gets no field to convert its values: a moment is adapted as a datetime column
-    # stores it. (SQLite compares text: an unadapted "+08:00" horizon read as eight hours
-    # later than it is, and every deadline of the next evening counted as due soon.)
-    now, horizon = (connection.ops.adapt_datetimefield_value(value) for value in (now, horizon))
-    values = [paused, now, paused, now, horizon, "resolve", int(EscalationLevel.AMBER)]
-    values += [str(NeedStatus.DISPATCHED), str(NeedStatus.REOPENED)]
-    with connection.cursor() as cursor:
-        cursor.execute(summary, [*values, *params])
-        total, overdue, soon, to_sign = cursor.fetchone()
-    return {"total": total, "overdue": overdue, "soon": soon, "to_sign": to_sign}

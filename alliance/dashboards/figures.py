@@ -59,9 +59,9 @@ from liaisons.models import (
     NeedDashboardSummary,
     NeedStatus,
 )
+from liaisons.needs.clock import overdue_q
 from liaisons.services import kpis
 from liaisons.services.kpis import Rate
-from liaisons.views.deadlines import overdue_q
 
 RATE_MONTHS = 12
 # The KPI counts the monthly rates need (keys of liaisons.services.kpis.kpi_counts).

@@ -16,9 +16,11 @@ the same figures (the approximations left are below the definitions). Definition
 - received: submitted during the week; closed: moved to closed during the week (or closed_at in
   the week, for needs without a timeline);
 - open at week end: in an open status at the end;
-- overdue at week end: open at the end with a running deadline past at the end: the acceptance
-  deadline (awaiting acceptance), the sign-for deadline (awaiting sign-for, or reopened) or the
-  resolve deadline (clock running: dispatched, in progress, return under review, reopened);
+- overdue at week end: the need's running clock, as it stood at the end, had passed by the
+  end: the rule of the pages and of the ladder (`liaisons.needs.clock`, read from the week's
+  columns by `clock.overdue_sql`): the acceptance, sign-for, first-contact, resolve or
+  long-term milestone deadline, whichever ran; a paused clock (waiting for the firm) and a
+  rating window are never overdue;
 - rates: each is over the needs that took a step during the week, and that step's count is a
   figure of the same row, its denominator: on-time sign-for over the needs signed for during
   the week (`signed`); on-time resolution over the needs closed during the week (`closed`),
@@ -78,7 +80,6 @@ from alliance.core.notifications import notify
 from alliance.core.staff import PARK_STAFF_GROUP, is_park_staff
 from chains.models import IndustryChain
 from liaisons.models import (
-    LADDER_STATUSES,
     NEED_OPEN_STATUSES,
     Department,
     Liaison,
@@ -88,6 +89,7 @@ from liaisons.models import (
     NeedStatus,
     Satisfaction,
 )
+from liaisons.needs import clock
 from liaisons.services import kpis
 
 # Below this many needs a rate is not given, only its count: with four, one need moves the
@@ -124,7 +126,6 @@ RATES = {
 }
 # Statuses a need does not leave by itself: one that sat in them all week is not the week's.
 DEAD_ENDS = (NeedStatus.CLOSED, NeedStatus.REJECTED, NeedStatus.MERGED)
-AWAITING_SIGN = (NeedStatus.DISPATCHED, NeedStatus.REOPENED)
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
 
 
@@ -174,6 +175,10 @@ AS_OF_END_FIELDS = {
     "liaison": "unit_liaison",
     "chain": "unit_chain",
 }
+# And every field the running clock reads, for "overdue at week end" (`liaisons.needs.clock`).
+AS_OF_END_FIELDS.update(
+    {name: f"{name}_then" for name in clock.FIELDS if name not in AS_OF_END_FIELDS}
+)
 
 
 def needs_at(end: datetime) -> QuerySet[Need]:
@@ -279,11 +284,15 @@ def _all(*parts: tuple[str, list], glue: str = "AND") -> tuple[str, list]:
     )
 
 
+def _column_then(field: str) -> str:
+    """The column of the week's rows that holds `field` as it stood at the end."""
+    return "status_then" if field == "status" else AS_OF_END_FIELDS[field]
+
+
 def _conditions(start: datetime, end: datetime) -> dict[str, tuple[str, list]]:
     """Each figure as an SQL condition on one row of `week_rows` (see the module docstring).
     NULL compares false, so a missing timestamp or deadline never counts."""
     start, end = _db_moment(start), _db_moment(end)
-    running_overdue = _all(_in("status_then", LADDER_STATUSES), ("resolve_due_then < %s", [end]))
     signed = ("(signed_then >= %s AND signed_then < %s)", [start, end])
     closed = ("(closed_in_week OR (closed_then >= %s AND closed_then < %s))", [start, end])
     rated = _all(
@@ -297,12 +306,7 @@ def _conditions(start: datetime, end: datetime) -> dict[str, tuple[str, list]]:
     return {
         "received": ("submitted >= %s", [start]),
         "open": _in("status_then", NEED_OPEN_STATUSES),
-        "overdue": _all(
-            running_overdue,
-            _all(_in("status_then", [NeedStatus.SUBMITTED]), ("accept_due_then < %s", [end])),
-            _all(_in("status_then", AWAITING_SIGN), ("sign_due_then < %s", [end])),
-            glue="OR",
-        ),
+        "overdue": clock.overdue_sql(_column_then, at=end),
         "signed": signed,
         "sign_on_time": _all(signed, ("signed_then <= sign_due_then", [])),
         "closed": closed,

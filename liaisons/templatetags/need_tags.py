@@ -17,7 +17,7 @@ from liaisons.models import (
     NeedEscalation,
     NeedStatus,
 )
-from liaisons.views.deadlines import DEADLINE_LABELS, Deadline
+from liaisons.needs.clock import DEADLINE_LABELS, LAPSED, OVERDUE, PAUSED, SOON, Deadline
 
 register = template.Library()
 
@@ -62,20 +62,13 @@ def urgency_badge(urgency: str) -> str:
 # instead of an included template per row, whose variable lookups, filters and translations
 # cost 160 µs a row, a fifth of the page's CPU (docs/benchmarks.md).
 
+# The badge of each mark of `Deadline.mark` (the rule is `liaisons.needs.clock`).
 _DEADLINE_MARKS = {
-    "paused": ("text-bg-secondary", "bi-pause-circle", _("Clock paused")),
-    "rating_closed": ("text-bg-secondary", "bi-telephone-outbound", _("Rating window closed")),
-    "overdue": ("text-bg-danger", "bi-exclamation-octagon", _("Overdue")),
-    "soon": ("text-bg-warning", "bi-alarm", _("Due soon")),
+    PAUSED: ("text-bg-secondary", "bi-pause-circle", _("Clock paused")),
+    LAPSED: ("text-bg-secondary", "bi-telephone-outbound", _("Rating window closed")),
+    OVERDUE: ("text-bg-danger", "bi-exclamation-octagon", _("Overdue")),
+    SOON: ("text-bg-warning", "bi-alarm", _("Due soon")),
 }
-
-
-def _deadline_mark(deadline: Deadline) -> str | None:
-    if deadline.paused:
-        return "paused"
-    if deadline.overdue:
-        return "rating_closed" if deadline.kind == "rating" else "overdue"
-    return "soon" if deadline.soon else None
 
 
 class _Marks:
@@ -97,7 +90,7 @@ class _Marks:
         self.labels = {kind: escape(str(label)) for kind, label in DEADLINE_LABELS.items()}
 
     def html(self, deadline: Deadline) -> str:
-        mark = _deadline_mark(deadline)
+        mark = deadline.mark
         due = deadline.due.astimezone(self.zone)
         return (
             '<span class="need-deadline small">'

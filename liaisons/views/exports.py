@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET
 from alliance.core.xlsx import Sheet, xlsx_response
 from liaisons.filters import filter_needs
 from liaisons.models import NeedCategory, NeedStatus, Satisfaction, Urgency
+from liaisons.needs.clock import overdue_q
 from liaisons.views.access import visible_needs
-from liaisons.views.deadlines import overdue_q
 
 EXPORT_CHUNK = 1000  # rows per fetch from the database cursor: the memory bound of an export
 

@@ -21,6 +21,7 @@ from liaisons.exceptions import NeedActionError
 from liaisons.forms import ActionForm, NeedForm
 from liaisons.models import Need, NeedAttachment, NeedStatus
 from liaisons.needs import services
+from liaisons.needs.clock import amber_horizon, deadline_of
 from liaisons.resources.views import need_resources_panel
 from liaisons.uploads import content_type_for
 from liaisons.views.access import (
@@ -33,7 +34,6 @@ from liaisons.views.access import (
     visible_needs,
 )
 from liaisons.views.actions import ACTIONS, NeedActionSpec, build_form
-from liaisons.views.deadlines import amber_horizon, deadline_of
 
 NEED_FIELDS = ("category", "urgency", "title", "description", "contact_name", "contact_phone")
 

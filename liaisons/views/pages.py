@@ -23,6 +23,13 @@ from liaisons.models import (
     Need,
     NeedStatus,
 )
+from liaisons.needs.clock import (
+    amber_horizon,
+    mark_deadlines,
+    overdue_q,
+    queue_summary,
+    with_running_due,
+)
 from liaisons.paging import (
     COUNT_CAP,
     BoundedCount,
@@ -36,17 +43,10 @@ from liaisons.rows import escalation_rows, need_rows, rows_reader
 from liaisons.selectors import (
     escalations_addressed,
     liaison_queue,
-    queue_summary,
     visible_needs_to_count,
-    with_running_due,
 )
 from liaisons.services import kpis
 from liaisons.views.access import liaison_of, visible_needs
-from liaisons.views.deadlines import (
-    amber_horizon,
-    mark_deadlines,
-    overdue_q,
-)
 
 NEEDS_PER_PAGE = 25
 ESCALATIONS_PER_PAGE = 25

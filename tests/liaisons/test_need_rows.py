@@ -12,9 +12,17 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from liaisons.models import EscalationLevel, Need, NeedEscalation, NeedStatus
+from liaisons.needs.clock import (
+    LAPSED,
+    OVERDUE,
+    PAUSED,
+    SOON,
+    Deadline,
+    deadline_of,
+    mark_deadlines,
+    with_running_due,
+)
 from liaisons.rows import NeedRow, escalation_rows, need_rows
-from liaisons.selectors import with_running_due
-from liaisons.views.deadlines import OVERDUE, PAUSED, SOON, Deadline, deadline_of, mark_deadlines
 from tests.liaisons.conftest import make_need
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +87,7 @@ def test_rows_speak_the_viewers_language(world):
     ("kind", "state", "badge", "text"),
     [
         ("resolve", OVERDUE, "text-bg-danger", "Overdue"),
-        ("rating", OVERDUE, "text-bg-secondary", "Rating window closed"),
+        ("rating", LAPSED, "text-bg-secondary", "Rating window closed"),
         ("resolve", SOON, "text-bg-warning", "Due soon"),
         ("resolve", PAUSED, "text-bg-secondary", "Clock paused"),
         ("resolve", "", None, None),

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from liaisons import paging
 from liaisons.models import EscalationLevel, Need, NeedEscalation, NeedStatus
+from liaisons.needs.clock import amber_horizon, mark_deadlines, queue_summary, with_running_due
 from liaisons.paging import (
     KeysetSection,
     decode_cursor,
@@ -23,9 +24,7 @@ from liaisons.paging import (
     numbered_page,
 )
 from liaisons.rows import need_rows
-from liaisons.selectors import queue_summary, with_running_due
 from liaisons.views import pages
-from liaisons.views.deadlines import amber_horizon, mark_deadlines
 from tests.conftest import MOMENTS
 from tests.liaisons.conftest import as_user, make_need
 
@@ -414,7 +413,7 @@ def _queue_world(world):
 
 
 def test_queue_order_and_badges_in_sql_match_the_deadline_marks(client, world, monkeypatch, moment):
-    """The SQL running deadline (selectors.with_running_due) agrees with running_clock."""
+    """The SQL running deadline (clock.with_running_due) agrees with running_clock."""
     count = _queue_world(world)
     now = timezone.now()
     horizon = amber_horizon(now)
