@@ -4,9 +4,9 @@ plain tuples.
 A list row shows a need's number, category, firm, title, liaison, urgency, status and running
 deadline. Reading it as a `Need` with its firm, liaison and liaison's user (`select_related`)
 builds four model instances from about ninety columns — the user's password hash included — for
-the twenty columns shown (docs/benchmarks.md). `need_rows` reads only those columns, in one
-query, into `NeedRow`s that `deadlines.deadline_of` and the row template
-(`liaisons/includes/_need_item.html`) read like needs, their choices' labels included.
+the twenty columns shown: on a page of 25 needs that is twice the CPU of the page's query and a
+third of the page (docs/benchmarks.md). `need_rows` reads only those columns, in one
+query, into `NeedRow`s that `deadlines.deadline_of` and `need_tags.need_items` read like needs.
 """
 
 from __future__ import annotations
@@ -14,11 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
-from django.utils.translation import get_language
 
 from alliance.models import User
-from liaisons.labels import choice_labels
-from liaisons.models import Need, NeedEscalation
 
 # (attribute, lookup) of every column a list row reads.
 _COLUMNS = (
@@ -55,11 +52,6 @@ ROW_FIELDS = tuple(name for name, _lookup in _COLUMNS)
 ORDERING_ANNOTATIONS = ("running_due",)
 
 
-def _label(model, field_name: str, value) -> str:
-    """The choice's label in the viewer's language (the value itself if it is no choice)."""
-    return choice_labels(model, field_name, get_language()).get(value, str(value))
-
-
 class NeedRow:
     """One need of a list. `deadline` is set by `deadlines.mark_deadlines`; the ordering
     annotation read along (`running_due`) is None unless the list asked for it."""
@@ -83,18 +75,6 @@ class NeedRow:
     @property
     def id(self) -> int:
         return self.pk
-
-    @property
-    def category_label(self) -> str:
-        return _label(Need, "category", self.category)
-
-    @property
-    def urgency_label(self) -> str:
-        return _label(Need, "urgency", self.urgency)
-
-    @property
-    def status_label(self) -> str:
-        return _label(Need, "status", self.status)
 
     def __repr__(self) -> str:
         return f"<NeedRow {self.pk} {self.number}>"
@@ -151,14 +131,6 @@ class EscalationRow:
         self.liaison_name = (
             User.name_from(full_name, first_name, last_name, username) if username else ""
         )
-
-    @property
-    def level_label(self) -> str:
-        return _label(NeedEscalation, "level", self.level)
-
-    @property
-    def status_label(self) -> str:
-        return _label(Need, "status", self.status)
 
     def __repr__(self) -> str:
         return f"<EscalationRow {self.pk} {self.number} {self.level}>"
