@@ -66,7 +66,7 @@ class IndexOrderedChangeList(ChangeList):
     """A changelist that sorts only by the columns of `sortable_by`, whatever `?o=` asks, and
     reads only its admin's `changelist_fields` when it names them (the columns shown, with
     those of the joined rows: a need's page read ninety columns, passwords included, for
-    nine; 0.7 ms of a page)."""
+    nine)."""
 
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)
