@@ -32,8 +32,8 @@ __all__ = [
 def _facts_sql() -> str:
     """One statement of scalar subqueries, written once from the models' tables and columns.
 
-    Hand-written because it runs on every page: the ORM spent longer compiling its five
-    subqueries than the database spent answering them."""
+    Hand-written because it runs on every page: the ORM spends longer compiling its six
+    subqueries than the database spends answering them (docs/benchmarks.md, "Paying back")."""
     quote = connection.ops.quote_name
 
     # Table and column names come from the models; every value is a parameter.

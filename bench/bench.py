@@ -289,6 +289,7 @@ def gunicorn_arguments(port: int) -> list[str]:
 
 
 def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
+    (ROOT / "var").mkdir(exist_ok=True)  # the log's folder is not in the repository
     process = subprocess.Popen(
         gunicorn_arguments(port),
         env=env,

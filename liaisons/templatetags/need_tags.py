@@ -59,8 +59,8 @@ def urgency_badge(urgency: str) -> str:
 
 # --- Rows of the needs lists -------------------------------------------------------------------
 # A list page shows 25 needs (the inbox up to 50): written here in Python (every value escaped)
-# instead of an included template per row, whose variable lookups, filters and translations
-# cost 160 µs a row, a fifth of the page's CPU (docs/benchmarks.md).
+# instead of a template, which costs several times as much per row and took the list pages
+# below their target (docs/benchmarks.md, "Paying back").
 
 # The badge of each mark of `Deadline.mark` (the rule is `liaisons.needs.clock`).
 _DEADLINE_MARKS = {

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.timezone import now
 
 from alliance.context_processors import notifications
 from alliance.core.models import Notification
@@ -157,3 +158,24 @@ def test_the_query_is_lazy_and_made_once_per_request(people, django_assert_num_q
         assert request_is_park_staff(request) is False
     request.user = AnonymousUser()
     assert notifications(request) == {}
+
+
+def test_the_facts_query_does_not_grow_with_the_rows_the_roles_reach(
+    people, django_assert_num_queries
+):
+    """A person holding every role many times over: still one query, the same facts."""
+    user = people["chief"]
+    for code in ("a", "b", "c"):
+        factories.IndustryChainFactory(code=f"extra-{code}", name=f"链{code}", chief=user)
+    for n in range(3):
+        factories.DepartmentFactory(name=f"部门{n}", head=user)
+        factories.EnterpriseContactFactory(user=user)
+    for n in range(30):
+        Notification.objects.create(
+            recipient=user, kind="test", title=f"t{n}", body="b", read_at=None if n % 3 else now()
+        )
+    with django_assert_num_queries(1):
+        facts = navbar_facts(user)
+    assert facts.unread == 20
+    assert facts.chairs_chain and facts.heads_department and facts.is_secretary
+    assert not facts.is_liaison and not facts.is_park_staff

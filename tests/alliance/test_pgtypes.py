@@ -1,4 +1,4 @@
-"""`alliance.core.pgtypes`: timestamps read by psycopg's compiled parser are the values Django's own
+"""`alliance.core.pgtypes`: timestamps read by psycopg's default parser are the values Django's own
 loader gives, and Django keeps the loader on every cursor."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _read(texts: list[str], *, django: bool) -> list:
         return [row[0] for row in cursor.fetchall()]
 
 
-def test_the_compiled_loader_reads_what_djangos_reads():
+def test_the_loader_reads_what_djangos_reads():
     ours, djangos = _read(TEXTS, django=False), _read(TEXTS, django=True)
     assert ours == djangos
     assert [value.tzinfo for value in ours] == [value.tzinfo for value in djangos]
@@ -57,9 +57,9 @@ def test_an_impossible_timestamp_fails_the_same_way():
     assert errors[0] is errors[1]
 
 
-def test_every_cursor_keeps_the_compiled_loader():
+def test_every_cursor_keeps_the_loader():
     connection.ensure_connection()
-    loader = pgtypes.compiled_loader(connection.timezone)
+    loader = pgtypes.timestamptz_loader(connection.timezone)
     assert loader is not None
     with connection.cursor() as cursor:
         oid = connection.connection.adapters.types["timestamptz"].oid

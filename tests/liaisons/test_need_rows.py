@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.template import Context, Template
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
@@ -252,3 +253,15 @@ def test_escalation_rows_are_one_query(world, django_assert_num_queries):
     with django_assert_num_queries(0):
         ESCALATIONS.render(Context({"rows": rows}))
     assert len(rows) == 5
+
+
+@pytest.mark.parametrize(
+    ("role", "route"), [("staff", "liaisons:need-list"), ("L1", "liaisons:need-queue")]
+)
+def test_a_hostile_title_is_shown_as_text_on_the_list_pages(client, world, role, route):
+    need = hostile_need(world)
+    client.force_login(world.users[role])
+    html = client.get(reverse(route)).content.decode()
+    assert f'href="/needs/{need.pk}/"' in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert HOSTILE not in html
