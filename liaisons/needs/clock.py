@@ -22,6 +22,7 @@ holds every derived form equal to the Python one at moments across the week and 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,21 +42,21 @@ from liaisons.models import EscalationLevel, Need, NeedStatus
 # none before it" is a plain AND/OR of indexable comparisons, never a NOT over nullable columns.
 
 
-class Condition:
-    def holds(self, need) -> bool:
-        raise NotImplementedError
+class Condition(ABC):
+    @abstractmethod
+    def holds(self, need) -> bool: ...
 
-    def q(self) -> Q:
-        raise NotImplementedError
+    @abstractmethod
+    def q(self) -> Q: ...
 
-    def sql(self, column: Callable[[str], str]) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def sql(self, column: Callable[[str], str]) -> str: ...
 
-    def negated(self) -> Condition:
-        raise NotImplementedError
+    @abstractmethod
+    def negated(self) -> Condition: ...
 
-    def fields(self) -> set[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def fields(self) -> set[str]: ...
 
 
 @dataclass(frozen=True)
