@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from alliance.core.models import User
 from alliance.core.notifications import notify
+from alliance.core.rowwrites import claim_rows
 from alliance.core.staff import is_park_staff
 from chains.models import IndustryChain
 from enterprises.models import Enterprise
@@ -635,12 +636,14 @@ def action_items_warn_overdue(*, today: date | None = None) -> int:
     warned = 0
     while True:
         with transaction.atomic():
-            batch = list(
-                ActionItem.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(overdue_q(today), owner__isnull=False, owner__is_active=True)
+            batch = claim_rows(
+                ActionItem.objects.filter(
+                    overdue_q(today), owner__isnull=False, owner__is_active=True
+                )
                 .filter(Q(overdue_warned_for__isnull=True) | ~Q(overdue_warned_for=F("due_date")))
                 .select_related("owner")
-                .order_by("due_date", "pk")[:OVERDUE_BATCH]
+                .order_by("due_date", "pk"),
+                limit=OVERDUE_BATCH,
             )
             if not batch:
                 return warned
