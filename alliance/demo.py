@@ -31,9 +31,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from alliance.core.models import User, WeeklyReport
+from alliance.core.models import User
 from alliance.core.permissions import sync_park_staff_group
 from alliance.reports import figures as reports
+from alliance.reports.models import WeeklyReport
 from chains.models import ChainIndicator, IndustryChain, PeriodKind
 from enterprises.models import (
     ChainMembership,

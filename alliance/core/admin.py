@@ -29,7 +29,6 @@ from alliance.core.models import (
     CalendarYear,
     Notification,
     User,
-    WeeklyReport,
     WorkerHeartbeat,
 )
 from alliance.core.paginators import LargeTableAdminMixin
@@ -438,13 +437,3 @@ class NotificationAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdm
     list_select_related = ("recipient",)
     search_fields = ("title", "recipient__username", "recipient__full_name")
     ordering = ("-pk",)  # newest first from the primary key index (created_at has none alone)
-
-
-@admin.register(WeeklyReport)
-class WeeklyReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Snapshots as published; staff regenerate a week on the report page, never here."""
-
-    list_display = ("__str__", "generated_at", "generated_by")
-    list_select_related = ("generated_by",)
-    date_hierarchy = "week_start"
-    ordering = ("-week_start",)

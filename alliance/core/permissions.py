@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group, Permission
 
 from alliance.core.staff import PARK_STAFF_GROUP
 
-PORTAL_APPS = ("alliance", "chains", "enterprises", "liaisons", "events")
+PORTAL_APPS = ("alliance", "portal", "chains", "enterprises", "liaisons", "events")
 
 
 def sync_park_staff_group(**kwargs) -> Group:

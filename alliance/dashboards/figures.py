@@ -40,6 +40,7 @@ from django.db.models.functions import ExtractYear, Trunc, TruncMonth
 from django.utils import timezone
 
 from alliance.core.staff import is_park_staff
+from alliance.dashboards.models import MeetingDashboardSummary, NeedDashboardSummary
 from chains.models import ChainIndicator, IndustryChain, PeriodKind
 from enterprises.models import (
     ChainMembership,
@@ -53,10 +54,8 @@ from liaisons.models import (
     NEED_OPEN_STATUSES,
     ActionItem,
     ActionItemStatus,
-    MeetingDashboardSummary,
     Need,
     NeedCategory,
-    NeedDashboardSummary,
     NeedStatus,
 )
 from liaisons.needs.clock import overdue_q

@@ -75,9 +75,10 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
-from alliance.core.models import User, WeeklyReport
+from alliance.core.models import User
 from alliance.core.notifications import notify
 from alliance.core.staff import PARK_STAFF_GROUP, is_park_staff
+from alliance.reports.models import WeeklyReport
 from chains.models import IndustryChain
 from liaisons.models import (
     NEED_OPEN_STATUSES,

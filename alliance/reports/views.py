@@ -18,10 +18,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from alliance.core.models import WeeklyReport
 from alliance.core.xlsx import Percent, Sheet, xlsx_response
 from alliance.reports import figures as reports
 from alliance.reports.forms import WeeklyReportGenerateForm
+from alliance.reports.models import WeeklyReport
 from liaisons.models import NeedCategory
 
 REPORTS_PER_PAGE = 25

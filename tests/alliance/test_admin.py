@@ -19,10 +19,10 @@ from alliance.core.models import (
     CalendarYear,
     Notification,
     User,
-    WeeklyReport,
     WorkerHeartbeat,
 )
 from alliance.core.permissions import PORTAL_APPS
+from alliance.reports.models import WeeklyReport
 from chains.models import ChainIndicator, IndustryChain
 from enterprises.models import (
     ChainMembership,

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alliance.dashboards import figures as dashboards
+from alliance.dashboards.models import NeedDashboardSummary
 from alliance.dashboards.tasks import refresh_dashboard_summary
-from liaisons.models import NeedDashboardSummary, NeedStatus
+from liaisons.models import NeedStatus
 from tests import factories
 from tests.alliance.test_dashboard_numbers import Crafted, grow
 from tests.liaisons.conftest import make_need

@@ -21,11 +21,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from alliance.core.models import Notification, User, WeeklyReport
+from alliance.core.models import Notification, User
 from alliance.core.staff import is_park_staff
 from alliance.core.workcalendar import is_workday
 from alliance.demo import DEMO_PASSWORD, demo_credit_code, load_demo
 from alliance.reports import figures as reports
+from alliance.reports.models import WeeklyReport
 from alliance.roles import alliance_profile
 from chains.models import ChainIndicator, IndustryChain, PeriodKind
 from enterprises.models import (

@@ -14,8 +14,9 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from alliance.core.models import Notification, WeeklyReport
+from alliance.core.models import Notification
 from alliance.reports import figures as reports
+from alliance.reports.models import WeeklyReport
 from alliance.reports.tasks import generate_weekly_report
 from liaisons.models import Need, NeedCategory, NeedEvent, NeedEventAction, NeedStatus, Satisfaction
 from liaisons.needs import services as need_services
