@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliance.core.viewer import request_is_park_staff
-from alliance.core.xlsx import Sheet, xlsx_response
+from alliance.core.xlsx import xlsx_response
 from liaisons.exceptions import NeedActionError
-from liaisons.models import DepartmentResource, Need, NeedCategory
+from liaisons.models import DepartmentResource, Need
 from liaisons.resources import services
+from liaisons.resources.exports import resource_sheet
 from liaisons.resources.forms import ResourceFilterForm, ResourceForm
 from liaisons.resources.selectors import (
     departments_managed_by,
@@ -112,74 +113,8 @@ def resource_export(request: HttpRequest) -> HttpResponse:
     """The list as .xlsx with the same filters, written row by row (memory does not grow)."""
     today = timezone.localdate()
     _form, resources = _filtered(request, today)
-    labels = dict(NeedCategory.choices)
-    yes, no = _("Yes"), _("No")
-
-    def state(valid_from, valid_until) -> str:
-        if valid_until is not None and valid_until < today:
-            return _("Expired")
-        if valid_from is not None and valid_from > today:
-            return _("Not yet valid")
-        return _("Valid")
-
-    rows = (
-        (
-            department,
-            title,
-            str(labels.get(category, category)),
-            yes if policy else no,
-            valid_from,
-            valid_until,
-            state(valid_from, valid_until),
-            how_to_apply,
-            contact,
-            tags,
-            description,
-        )
-        for (
-            department,
-            title,
-            category,
-            policy,
-            valid_from,
-            valid_until,
-            how_to_apply,
-            contact,
-            tags,
-            description,
-        ) in resources.values_list(
-            "department__name",
-            "title",
-            "category",
-            "is_policy_package",
-            "valid_from",
-            "valid_until",
-            "how_to_apply",
-            "contact",
-            "tags",
-            "description",
-        ).iterator(chunk_size=2000)
-    )
-    sheet = Sheet(
-        title=_("Department resources"),
-        headers=[
-            _("Department"),
-            _("Title"),
-            _("Category"),
-            _("Chain policy package"),
-            _("Valid from"),
-            _("Valid until"),
-            _("Validity"),
-            _("How to apply"),
-            _("Contact"),
-            _("Tags"),
-            _("Description"),
-        ],
-        rows=rows,
-        widths=[18, 30, 14, 12, 12, 12, 10, 40, 20, 20, 60],
-    )
     filename = _("department-resources-%(date)s.xlsx") % {"date": today.isoformat()}
-    return xlsx_response(filename, sheet)
+    return xlsx_response(filename, resource_sheet(resources, today))
 
 
 # --- Maintenance (department heads, park staff) ------------------------------------------------
