@@ -510,7 +510,7 @@ def main() -> None:
             import django
 
             django.setup()
-            from alliance.bulkdata import bulk_data_present
+            from alliance.demo.bulk import bulk_data_present
 
             result = bulk_data_present()
         else:

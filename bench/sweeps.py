@@ -91,9 +91,9 @@ def main() -> None:
     args = parser.parse_args()
     _setup(f"{args.server}/{args.db}")
 
-    from alliance.bulkdata import BASE_MOMENT
     from alliance.core.models import CalendarDay
     from alliance.core.workcalendar import next_workday_start
+    from alliance.demo.bulk import BASE_MOMENT
     from events.services import reminders
     from liaisons.models import LADDER_STATUSES, Need
     from liaisons.services import escalations, recount

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import Resolver404, resolve
 
-from alliance.bulkdata import generate_bulk
+from alliance.demo.bulk import generate_bulk
 from bench import bench
 from liaisons.models import NeedEvent
 

@@ -14,14 +14,14 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from alliance.bulkdata import (
+from alliance.core import workcalendar
+from alliance.demo.bulk import (
     BASE_MOMENT,
     PARK,
     BulkDataExists,
     Timeline,
     generate_bulk,
 )
-from alliance.core import workcalendar
 from enterprises.models import Enterprise, EnterpriseContact
 from events.models import Event, Invitation
 from liaisons.models import (

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from alliance.bulkdata import BASE_MOMENT, BulkDataExists, generate_bulk, rows_of
 from alliance.core import workcalendar
+from alliance.demo.bulk import BASE_MOMENT, BulkDataExists, generate_bulk, rows_of
 
 
 def _base_moment(value: str) -> datetime:
