@@ -418,6 +418,18 @@ def action_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _from_need_initial(need: Need, user, partner: str) -> dict:
+    """The form as the need fills it: its words, its liaison as owner, a partner suggested by
+    matchmaking (`?partner=<firm>`)."""
+    return {
+        "title": need.title,
+        "description": need.description,
+        "owner": need.liaison.user_id if need.liaison_id else user.pk,
+        "due_date": timezone.localdate() + timedelta(days=DUE_DAYS_DEFAULT),
+        "partners": [int(partner)] if partner.isdigit() else [],
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_item_from_need(request: HttpRequest, need_pk: int) -> HttpResponse:
@@ -430,26 +442,12 @@ def action_item_from_need(request: HttpRequest, need_pk: int) -> HttpResponse:
     _require(
         services.can_make_action_item_from(request.user, need, staff=request_is_park_staff(request))
     )
-    partner = request.GET.get("partner", "")
-    initial = {
-        "title": need.title,
-        "description": need.description,
-        "owner": need.liaison.user_id if need.liaison_id else request.user.pk,
-        "due_date": timezone.localdate() + timedelta(days=DUE_DAYS_DEFAULT),
-        "partners": [int(partner)] if partner.isdigit() else [],
-    }
+    initial = _from_need_initial(need, request.user, request.GET.get("partner", ""))
     form = FromNeedForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             item = services.action_item_create_from_need(
-                need=need,
-                actor=request.user,
-                title=data["title"],
-                description=data["description"],
-                owner=data["owner"],
-                due_date=data["due_date"],
-                partners=data["partners"],
+                need=need, actor=request.user, **form.cleaned_data
             )
         except ActionItemError as error:
             form.add_error(None, error.message)
