@@ -32,7 +32,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("needs/", include("liaisons.urls")),
+    path("needs/", include("liaisons.needs.urls")),
     path("events/", include("events.urls")),
     path("resources/", include("liaisons.resources.urls")),
     path("dashboard/", include("alliance.dashboards.urls")),

@@ -96,7 +96,7 @@ def main() -> None:
     from alliance.demo.bulk import BASE_MOMENT
     from events.services import reminders
     from liaisons.models import LADDER_STATUSES, Need
-    from liaisons.services import escalations, recount
+    from liaisons.needs import escalations, recount
 
     monday = next_workday_start(BASE_MOMENT)
     on_ladder = Need.objects.filter(

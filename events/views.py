@@ -60,7 +60,7 @@ from events.services.invitations import (
     invitation_respond,
 )
 from events.services.series import series_create, series_generate_occurrences, series_update
-from liaisons.selectors import action_items_visible_to
+from liaisons.action_items.selectors import action_items_visible_to
 
 EVENTS_PER_PAGE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -116,7 +116,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 def _decisions_for(event: Event, user, *, staff: bool) -> list:
     """The meeting's decisions, each with `action_item_visible`: whether `user` may open the
-    decision's action item (liaisons.selectors.action_items_visible_to), in the same query."""
+    decision's action item (liaisons.action_items.selectors.action_items_visible_to), in the same
+    query."""
     decisions = event.decisions.select_related("action_item__owner").order_by("order", "pk")
     if staff:
         decisions = decisions.annotate(action_item_visible=Value(True))

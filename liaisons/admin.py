@@ -37,9 +37,9 @@ from liaisons.models import (
     NeedTimeLimit,
     TaskForceMembership,
 )
+from liaisons.needs import escalations, numbering
 from liaisons.needs import services as needs
-from liaisons.services import escalations, numbering
-from liaisons.timeline import render_note
+from liaisons.needs.timeline import render_note
 
 
 class TaskForceInline(PreloadedAutocompleteInlineMixin, admin.TabularInline):

@@ -9,8 +9,8 @@ class LiaisonsConfig(AppConfig):
 
     def ready(self) -> None:
         from alliance.core.signals import calendar_changed
-        from liaisons.services.recount import recount_on_calendar_change
-        from liaisons.timelimits import ensure_default_time_limits
+        from liaisons.needs.recount import recount_on_calendar_change
+        from liaisons.needs.timelimits import ensure_default_time_limits
 
         # The core's calendar does not know the needs: the needs listen for its changes.
         calendar_changed.connect(

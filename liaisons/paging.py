@@ -39,7 +39,7 @@ PER_PAGE = 25
 _CURSOR = re.compile(r"^(n|-?[0-9]{1,20})\.([0-9]{1,18})$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # How a pager reads its page's rows from the sliced queryset: model instances by default, or
-# e.g. `liaisons.rows.need_rows` (plain rows with the list's columns).
+# e.g. `liaisons.needs.rows.need_rows` (plain rows with the list's columns).
 RowsReader = Callable[[QuerySet], list]
 
 

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from liaisons.action_items import services as action_items
-from liaisons.services import escalations, files, recount
+from liaisons.needs import escalations, files, recount
 
 
 @shared_task

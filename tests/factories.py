@@ -35,7 +35,7 @@ from liaisons.models import (
     NeedStatus,
     TaskForceMembership,
 )
-from liaisons.services import deadlines
+from liaisons.needs import deadlines
 
 
 def make_credit_code(n: int) -> str:

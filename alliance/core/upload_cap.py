@@ -1,6 +1,6 @@
 """The total size of the files one request may carry (settings.UPLOAD_MAX_REQUEST_BYTES).
 
-Each attachment is limited on its own (liaisons.uploads), but ten files of 10 MB in one
+Each attachment is limited on its own (liaisons.needs.uploads), but ten files of 10 MB in one
 submission, or files under field names no form reads, would all be written to disk while the
 request is read. `RequestUploadCapHandler` runs first among Django's upload handlers and counts
 the bytes of every file in the request; once the total passes the cap it keeps the rest away

@@ -9,7 +9,7 @@ Scoping lives here too: `chains_visible_to(user)` is the one selector for the da
 staff: every chain; a chain chief: the chains they chair; anybody else: none), and
 `enterprises_visible_to(user)` the one for the firm profile page.
 
-Rates reuse the needs KPI definitions of `liaisons.services.kpis` (on-time sign-for, on-time
+Rates reuse the needs KPI definitions of `liaisons.needs.kpis` (on-time sign-for, on-time
 resolution, satisfaction), grouped by the month in which a need was dispatched: each month is a
 cohort, and its rates fill in as its needs are signed, replied to and rated.
 """
@@ -58,12 +58,12 @@ from liaisons.models import (
     NeedCategory,
     NeedStatus,
 )
+from liaisons.needs import kpis
 from liaisons.needs.clock import overdue_q
-from liaisons.services import kpis
-from liaisons.services.kpis import Rate
+from liaisons.needs.kpis import Rate
 
 RATE_MONTHS = 12
-# The KPI counts the monthly rates need (keys of liaisons.services.kpis.kpi_counts).
+# The KPI counts the monthly rates need (keys of liaisons.needs.kpis.kpi_counts).
 RATE_COUNTS = (
     "dispatched",
     "sign_total",

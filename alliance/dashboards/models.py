@@ -13,7 +13,7 @@ class NeedDashboardSummary(models.Model):
     """The park overview's needs figures, counted ahead by a beat task.
 
     One row per chain × status × category × overdue × month of dispatch (the month only inside
-    the twelve-month rate window, NULL before it), with the KPI counts of `liaisons.services.kpis`;
+    the twelve-month rate window, NULL before it), with the KPI counts of `liaisons.needs.kpis`;
     `alliance.dashboards.figures.refresh_need_summary` replaces every row in one INSERT … SELECT,
     all rows sharing one `refreshed_at`. Reading these rows is far cheaper than counting the needs;
     the overview says how old its figures are.

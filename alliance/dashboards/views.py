@@ -28,7 +28,7 @@ from alliance.dashboards.services import (
 from alliance.roles import request_is_park_staff
 from chains.models import ChainIndicator, IndustryChain
 from enterprises.models import SignedProject
-from liaisons.selectors import needs_visible_to
+from liaisons.needs.selectors import needs_visible_to
 
 PROJECTS_PER_PAGE = 25
 

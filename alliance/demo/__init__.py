@@ -70,8 +70,8 @@ from liaisons.models import (
     TaskForceMembership,
     Urgency,
 )
-from liaisons.services import deadlines
-from liaisons.timeline import line
+from liaisons.needs import deadlines
+from liaisons.needs.timeline import line
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -2331,7 +2331,7 @@ class _Loader:
 
     @staticmethod
     def _portal_lines(need: Need, step: Step) -> list[dict]:
-        """The lines the services write themselves on these moves (liaisons.timeline), shown
+        """The lines the services write themselves on these moves (liaisons.needs.timeline), shown
         in each reader's language."""
         if step.action == A.DISPATCH:
             return [line("liaison", name=need.liaison.user.get_full_name())]

@@ -12,7 +12,7 @@ Times are drawn on a working-minute axis built once from `alliance.core.workcale
 the whole span): every action happens in working hours, and deadlines are the start plus the
 category × urgency limits of `NeedTimeLimit`, which gives exactly what
 `workcalendar.add_working_hours` would (the tests check it). The escalation ladder is climbed
-as the five-minute sweep would have climbed it (`liaisons.services.escalations`): each resolve
+as the five-minute sweep would have climbed it (`liaisons.needs.escalations`): each resolve
 clock's amber, 催办 and 督办 rungs reached before the clock stopped or the base moment, with their
 timeline entries, and the need's level from its last clock (the tests run the sweep at the base
 moment and it finds nothing left to claim).
@@ -67,12 +67,12 @@ from liaisons.models import (
     TaskForceMembership,
     Urgency,
 )
-from liaisons.services import deadlines
-from liaisons.services.deadlines import SUPERVISE_AFTER_WORKDAYS, amber_hours_left
-from liaisons.services.escalations import escalation_note
-from liaisons.services.numbering import format_need_number
-from liaisons.timelimits import default_limits
-from liaisons.timeline import line
+from liaisons.needs import deadlines
+from liaisons.needs.deadlines import SUPERVISE_AFTER_WORKDAYS, amber_hours_left
+from liaisons.needs.escalations import escalation_note
+from liaisons.needs.numbering import format_need_number
+from liaisons.needs.timelimits import default_limits
+from liaisons.needs.timeline import line
 
 User = get_user_model()
 
@@ -1110,7 +1110,7 @@ class Generator:
         """The rungs the sweep would have claimed on each of the need's resolve clocks, while
         the clock ran (until it stopped, or the base moment), with their timeline entries
         (merged into `events` in time order). The need's level is its last clock's: a new
-        deadline starts the ladder again. See `liaisons.services.escalations`."""
+        deadline starts the ladder again. See `liaisons.needs.escalations`."""
         tl, day = self.timeline, MINUTES_PER_DAY
         limit = SimpleNamespace(
             resolve_hours=self._limit(need.category, need.urgency)["resolve_hours"]

@@ -90,8 +90,7 @@ from liaisons.models import (
     NeedStatus,
     Satisfaction,
 )
-from liaisons.needs import clock
-from liaisons.services import kpis
+from liaisons.needs import clock, kpis
 
 # Below this many needs a rate is not given, only its count: with four, one need moves the
 # rate by 25 points, so a single firm's rating (or one late reply) decides whether a unit is

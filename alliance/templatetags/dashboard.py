@@ -8,7 +8,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from alliance.roles import AllianceProfile, request_navbar_facts
-from liaisons.services.kpis import Rate
+from liaisons.needs.kpis import Rate
 
 register = template.Library()
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from alliance.roles import AllianceProfile
 from liaisons.models import NEED_OPEN_STATUSES, NeedStatus
 from liaisons.needs.clock import amber_horizon, overdue_q, queue_summary
-from liaisons.selectors import (
+from liaisons.needs.selectors import (
     escalations_addressed,
     liaison_queue,
     needs_visible_to,

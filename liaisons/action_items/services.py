@@ -46,7 +46,7 @@ from liaisons.models import (
     NeedEventAction,
     NeedStatus,
 )
-from liaisons.timeline import line
+from liaisons.needs.timeline import line
 
 # Read from the one table of moves: an item is closed when no move leaves its status.
 CLOSED_STATUSES = frozenset(

@@ -1,7 +1,7 @@
 """The action items pages (/action-items/). Thin: scope → form → service → message + redirect.
 
-Every page gets its items from `action_items_visible_to` (liaisons.selectors); an item outside a
-person's scope, or a page their role does not have, answers 404.
+Every page gets its items from `action_items_visible_to` (liaisons.action_items.selectors); an
+item outside a person's scope, or a page their role does not have, answers 404.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from liaisons.action_items.forms import (
     ProgressForm,
     StatusForm,
 )
+from liaisons.action_items.selectors import action_items_visible_to
 from liaisons.exceptions import ActionItemError
 from liaisons.models import (
     ACTION_ITEM_TRANSITIONS,
@@ -53,8 +54,8 @@ from liaisons.models import (
     ActionItemStatus,
     Need,
 )
-from liaisons.selectors import action_items_visible_to, needs_visible_to
-from liaisons.services.matchmaking import MATCHMAKING_CATEGORIES, suggest_partners
+from liaisons.needs.matchmaking import MATCHMAKING_CATEGORIES, suggest_partners
+from liaisons.needs.selectors import needs_visible_to
 
 PROJECTS_PER_PAGE = 25
 HISTORY_ROWS = 100

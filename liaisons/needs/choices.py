@@ -1,4 +1,4 @@
-"""A need's states and the codes of its timeline entries.
+"""A need's categories, urgencies, states and the codes of its timeline entries.
 
 They sit below the models and the workflow table, so that the table (`liaisons.needs.workflow`)
 can be read by the models (`Need.can_transition_to`) without importing them back.
@@ -54,3 +54,27 @@ class NeedEventAction(models.TextChoices):
     UNLINK_RESOURCE = "unlink_resource", _("Resource unlinked")
     ACTION_ITEM = "project", _("Turned into an action item")
     COMMENT = "comment", _("Note")
+
+
+class NeedCategory(models.TextChoices):
+    FINANCING = "financing", _("Financing")
+    HIRING = "hiring", _("Hiring and labour")
+    TALENT = "talent", _("Talent attraction and training")
+    PERMITS = "permits", _("Permits and approvals")
+    SITES = "sites", _("Sites and land")
+    FUNDS = "funds", _("Subsidies and awards")
+    BUSINESS_ENV = "business_env", _("Business environment")
+    TECHNOLOGY = "technology", _("Technology breakthroughs")
+    MATCHMAKING = "matchmaking", _("Supply-demand matchmaking")
+    SRDI = "srdi", _("SRDI application")
+    SMART_WORKSHOP = "smart_workshop", _("Smart workshop diagnosis")
+    CLOUD = "cloud", _("Moving to the cloud")
+    IPO = "ipo", _("Shareholding reform and listing")
+    PARTY_BUILDING = "party_building", _("Party-building guidance")
+    OTHER = "other", _("Other")
+
+
+class Urgency(models.TextChoices):
+    RED = "red", _("Red · urgent")
+    YELLOW = "yellow", _("Yellow · important")
+    GREEN = "green", _("Green · normal")

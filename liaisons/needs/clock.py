@@ -385,7 +385,7 @@ def amber_horizon(now: datetime, *, calendar: workcalendar.Calendar | None = Non
 
 
 def mark_deadlines(needs, *, now: datetime, horizon: datetime | None = None) -> list:
-    """Set `need.deadline` on each need or list row (`liaisons.rows.NeedRow`): one calendar
+    """Set `need.deadline` on each need or list row (`liaisons.needs.rows.NeedRow`): one calendar
     query for the whole list, none when the page computed the horizon already."""
     needs = list(needs)
     if horizon is None:

@@ -4,7 +4,7 @@ entry it writes.
 
 Everything that decides whether an action is possible reads this table: the services (one guard,
 `liaisons.needs.services.common.guard`), the detail page's list of actions
-(`liaisons.views.actions`), the moves a need may make (`NEED_TRANSITIONS`, read by
+(`liaisons.needs.views.actions`), the moves a need may make (`NEED_TRANSITIONS`, read by
 `Need.can_transition_to`) and the tests, which walk its whole cross product of action × state ×
 role. A rule change is an edit here.
 

@@ -47,8 +47,8 @@ from liaisons.needs.services.common import (
     notify_about_need,
     require_role,
 )
+from liaisons.needs.timeline import line
 from liaisons.resources.selectors import current_q
-from liaisons.timeline import line
 from liaisons.vocabulary import LEXICON, STOP_WORDS, segment, words_of
 
 # A resource may be linked or unlinked while the need is still being worked on. A closed,

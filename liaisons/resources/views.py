@@ -18,6 +18,7 @@ from alliance.core.viewer import request_is_park_staff
 from alliance.core.xlsx import xlsx_response
 from liaisons.exceptions import NeedActionError
 from liaisons.models import DepartmentResource, Need
+from liaisons.needs.access import NeedAccess, get_need_for_user, visible_needs
 from liaisons.resources import services
 from liaisons.resources.exports import resource_sheet
 from liaisons.resources.forms import ResourceFilterForm, ResourceForm
@@ -27,7 +28,6 @@ from liaisons.resources.selectors import (
     resources_manageable_by,
     resources_visible_to,
 )
-from liaisons.views.access import NeedAccess, get_need_for_user, visible_needs
 
 RESOURCES_PER_PAGE = 20
 LINKED_NEEDS_SHOWN = 50

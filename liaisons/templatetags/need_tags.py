@@ -113,7 +113,7 @@ def need_deadline(deadline: Deadline | None) -> SafeString:
 
 @register.simple_tag
 def need_items(needs, show_enterprise: bool = False, show_liaison: bool = False) -> SafeString:
-    """The needs of a list (`liaisons.rows.NeedRow`s), one `<li>` each. `need.deadline` is set
+    """The needs of a list (`liaisons.needs.rows.NeedRow`s), one `<li>` each. `need.deadline` is set
     by the view (`mark_deadlines`); the formats and labels of the viewer's language are looked
     up once. Every value from a row or a translation is escaped (`html.escape`)."""
     language = get_language()
@@ -155,7 +155,7 @@ def need_items(needs, show_enterprise: bool = False, show_liaison: bool = False)
 
 @register.simple_tag
 def escalation_items(escalations) -> SafeString:
-    """The escalations of the supervision page (`liaisons.rows.EscalationRow`s), one `<li>`
+    """The escalations of the supervision page (`liaisons.needs.rows.EscalationRow`s), one `<li>`
     each: the need (number, firm, department, title linked, liaison), the rung, the need's
     status, and when it fell due and was escalated, in the viewer's time zone and language.
     Looked up once per list, every value escaped, as `need_items`."""

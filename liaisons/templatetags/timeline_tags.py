@@ -1,10 +1,10 @@
-"""The need timeline's notes, put into words for the reader (see liaisons.timeline)."""
+"""The need timeline's notes, put into words for the reader (see liaisons.needs.timeline)."""
 
 from __future__ import annotations
 
 from django import template
 
-from liaisons.timeline import render_note
+from liaisons.needs.timeline import render_note
 
 register = template.Library()
 

@@ -41,10 +41,10 @@ from liaisons.models import (
 from liaisons.models import (
     NeedEventAction as A,
 )
-from liaisons.services import deadlines
-from liaisons.services.escalations import sweep_need_deadlines
-from liaisons.services.numbering import need_number_next
-from liaisons.services.recount import need_deadlines_recount
+from liaisons.needs import deadlines
+from liaisons.needs.escalations import sweep_need_deadlines
+from liaisons.needs.numbering import need_number_next
+from liaisons.needs.recount import need_deadlines_recount
 
 User = get_user_model()
 SCALE = 0.01

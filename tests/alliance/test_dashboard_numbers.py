@@ -19,7 +19,7 @@ from chains.models import PeriodKind
 from enterprises.models import ChainMembership, PartyOrganization, SignedProject
 from events.models import EventStatus, Rsvp
 from liaisons.models import ActionItemStatus, NeedStatus, Satisfaction
-from liaisons.services.kpis import Rate
+from liaisons.needs.kpis import Rate
 from tests import factories
 from tests.liaisons.conftest import make_need
 

@@ -60,7 +60,7 @@ from liaisons.models import (
     Satisfaction,
     TaskForceMembership,
 )
-from liaisons.selectors import liaison_queue
+from liaisons.needs.selectors import liaison_queue
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PROJECT_APPS = ("alliance", "chains", "enterprises", "liaisons", "events")

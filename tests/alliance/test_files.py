@@ -11,7 +11,7 @@ from alliance.core.files import remove_unreferenced_files
 from enterprises.housekeeping import IMPORT_PREVIEW_FOLDER, remove_stale_import_previews
 from enterprises.tasks import remove_abandoned_import_previews
 from liaisons.models import NEED_ATTACHMENT_FOLDER, NeedAttachment
-from liaisons.services.files import remove_orphan_attachment_files
+from liaisons.needs.files import remove_orphan_attachment_files
 from liaisons.tasks import remove_orphan_attachment_files as orphan_task
 from tests import factories
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liaisons.models import ActionItemParticipant
-from liaisons.services import kpis
+from liaisons.needs import kpis
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from alliance.core.models import CalendarDay, CalendarYear
 from alliance.core.tasks import send_notification_email
 from liaisons.exceptions import NeedActionError
 from liaisons.models import NeedCategory, NeedStatus, NeedTimeLimit, Urgency
+from liaisons.needs import deadlines
 from liaisons.needs import services as needs
-from liaisons.services import deadlines
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

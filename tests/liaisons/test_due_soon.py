@@ -18,7 +18,7 @@ from django.utils import timezone
 from alliance.core import workcalendar
 from liaisons.models import EscalationLevel, Need, NeedStatus
 from liaisons.needs.clock import amber_horizon, mark_deadlines, queue_summary
-from liaisons.selectors import liaison_queue
+from liaisons.needs.selectors import liaison_queue
 from tests.liaisons.conftest import as_user, english, make_need
 
 pytestmark = pytest.mark.django_db

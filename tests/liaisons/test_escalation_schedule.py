@@ -20,9 +20,9 @@ from liaisons.models import (
     NeedTimeLimit,
     Urgency,
 )
+from liaisons.needs import deadlines, escalations
 from liaisons.needs import services as needs
-from liaisons.services import deadlines, escalations
-from liaisons.services.escalations import sweep_need_deadlines
+from liaisons.needs.escalations import sweep_need_deadlines
 from tests.admin_helpers import admin_url
 from tests.liaisons.test_admin import _need_form
 from tests.liaisons.test_escalations import DUE, at

@@ -23,9 +23,9 @@ from liaisons.models import (
     Urgency,
 )
 from liaisons.needs import services as needs
-from liaisons.services.deadlines import amber_hours_left
-from liaisons.services.escalations import sweep_need_deadlines
-from liaisons.timeline import render_note
+from liaisons.needs.deadlines import amber_hours_left
+from liaisons.needs.escalations import sweep_need_deadlines
+from liaisons.needs.timeline import render_note
 from tests.liaisons.test_services import make_world, need_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

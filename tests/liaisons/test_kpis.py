@@ -9,7 +9,7 @@ import pytest
 from alliance.core import workcalendar
 from alliance.core.models import CalendarDay
 from liaisons.models import Need, NeedStatus, Satisfaction
-from liaisons.services.kpis import (
+from liaisons.needs.kpis import (
     Rate,
     kpis_by_chain,
     kpis_by_department,

@@ -7,7 +7,7 @@ import pytest
 
 from enterprises.models import ChainMembership
 from liaisons.models import NeedCategory, NeedStatus
-from liaisons.services.matchmaking import bigrams, suggest_partners
+from liaisons.needs.matchmaking import bigrams, suggest_partners
 from tests import factories
 from tests.liaisons.conftest import make_need
 

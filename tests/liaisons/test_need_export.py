@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liaisons.models import Need, NeedStatus, Satisfaction
-from liaisons.views import exports
+from liaisons.needs.views import exports
 from tests.liaisons.conftest import make_need
 
 URL = reverse("liaisons:need-export")

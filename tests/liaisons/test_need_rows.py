@@ -23,7 +23,7 @@ from liaisons.needs.clock import (
     mark_deadlines,
     with_running_due,
 )
-from liaisons.rows import NeedRow, escalation_rows, need_rows
+from liaisons.needs.rows import NeedRow, escalation_rows, need_rows
 from tests.liaisons.conftest import make_need
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from alliance.core.tasks import send_notification_email
 from liaisons.models import Need, NeedCategory, NeedCounter, Urgency
 from liaisons.needs import services as needs
-from liaisons.services.numbering import format_need_number, need_number_next
+from liaisons.needs.numbering import format_need_number, need_number_next
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -15,6 +15,8 @@ from django.utils import timezone
 from liaisons import paging
 from liaisons.models import EscalationLevel, Need, NeedEscalation, NeedStatus
 from liaisons.needs.clock import amber_horizon, mark_deadlines, queue_summary, with_running_due
+from liaisons.needs.rows import need_rows
+from liaisons.needs.views import pages
 from liaisons.paging import (
     KeysetSection,
     decode_cursor,
@@ -23,8 +25,6 @@ from liaisons.paging import (
     keyset_sections,
     numbered_page,
 )
-from liaisons.rows import need_rows
-from liaisons.views import pages
 from tests.conftest import MOMENTS
 from tests.liaisons.conftest import as_user, make_need
 

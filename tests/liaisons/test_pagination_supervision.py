@@ -20,7 +20,7 @@ from alliance.core.models import User
 from alliance.roles import navbar_facts
 from liaisons.models import NEED_OPEN_STATUSES, EscalationLevel, NeedEscalation, NeedStatus
 from liaisons.needs.clock import overdue_q
-from liaisons.selectors import count_visible_needs, needs_visible_to
+from liaisons.needs.selectors import count_visible_needs, needs_visible_to
 from tests import factories
 from tests.liaisons.conftest import World, make_need
 

@@ -9,8 +9,8 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, reverse
 
-from liaisons import urls as liaison_urls
 from liaisons.models import Need, NeedAttachment, NeedCategory, NeedEvent, NeedStatus, Urgency
+from liaisons.needs import urls as liaison_urls
 from tests import factories
 from tests.liaisons.conftest import action_payload, make_need, pdf_bytes, snapshot
 from tests.liaisons.permission_matrix import TABLE, cases

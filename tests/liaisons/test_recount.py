@@ -21,11 +21,11 @@ from liaisons.models import (
     NeedEventAction,
     NeedStatus,
 )
+from liaisons.needs import deadlines
 from liaisons.needs import services as needs
-from liaisons.services import deadlines
-from liaisons.services.escalations import sweep_need_deadlines
-from liaisons.services.recount import need_deadlines_recount
-from liaisons.timeline import NeedDeadline, render_note
+from liaisons.needs.escalations import sweep_need_deadlines
+from liaisons.needs.recount import need_deadlines_recount
+from liaisons.needs.timeline import NeedDeadline, render_note
 from tests.admin_helpers import admin_url
 from tests.liaisons.test_escalations import at
 from tests.liaisons.test_services import make_world, need_in
@@ -353,7 +353,7 @@ def test_the_recount_query_count_does_not_grow_with_the_needs(world, django_asse
 def test_a_run_in_several_batches_counts_every_need(world):
     all_needs = [dispatched(world) for _ in range(5)]
     enter_new_year()
-    with mock.patch("liaisons.services.recount.RECOUNT_BATCH", 2):
+    with mock.patch("liaisons.needs.recount.RECOUNT_BATCH", 2):
         assert need_deadlines_recount(now=ENTERED) == 5
     assert {need.resolve_due for need in Need.objects.filter(pk__in=[n.pk for n in all_needs])} == {
         DUE

@@ -12,8 +12,8 @@ from django.utils import timezone, translation
 from alliance.core.models import Notification
 from liaisons.exceptions import NeedActionError, NeedPermissionError, NeedTransitionError
 from liaisons.models import DepartmentResource, NeedCategory, NeedEvent, NeedEventAction, NeedStatus
+from liaisons.needs.timeline import render_note
 from liaisons.resources import services
-from liaisons.timeline import render_note
 from liaisons.vocabulary import LEXICON
 from tests import factories
 from tests.liaisons.conftest import make_need

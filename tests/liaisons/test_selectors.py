@@ -18,7 +18,7 @@ from liaisons.models import (
     NeedEscalation,
     NeedStatus,
 )
-from liaisons.selectors import escalations_addressed, liaison_queue, needs_visible_to
+from liaisons.needs.selectors import escalations_addressed, liaison_queue, needs_visible_to
 from tests import factories
 from tests.liaisons.conftest import make_need
 

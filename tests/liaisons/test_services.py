@@ -38,13 +38,12 @@ from liaisons.models import (
     Satisfaction,
     Urgency,
 )
+from liaisons.needs import deadlines, escalations, recount, workflow
 from liaisons.needs import services as needs
-from liaisons.needs import workflow
 from liaisons.needs.services import closing, handling, intake, notes
 from liaisons.needs.services.common import notify_about_need
+from liaisons.needs.timeline import render_note
 from liaisons.needs.workflow import LIAISON, NEED_TRANSITIONS, OVERSEER, SECRETARY, STAFF
-from liaisons.services import deadlines, escalations, recount
-from liaisons.timeline import render_note
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,7 +1,7 @@
 import pytest
 
 from liaisons.models import NeedCategory, NeedTimeLimit, Urgency
-from liaisons.timelimits import ensure_default_time_limits
+from liaisons.needs.timelimits import ensure_default_time_limits
 
 pytestmark = pytest.mark.django_db
 

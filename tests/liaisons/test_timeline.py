@@ -15,7 +15,7 @@ from django.utils import translation
 from liaisons.action_items import services as action_items
 from liaisons.models import NeedEvent, NeedEventAction, NeedStatus, Satisfaction
 from liaisons.needs import services as needs
-from liaisons.timeline import line, render_note
+from liaisons.needs.timeline import line, render_note
 from tests import factories
 from tests.liaisons.conftest import make_need
 
@@ -222,7 +222,7 @@ def test_moments_are_stored_in_one_form_and_shown_in_the_readers_zone():
 
     from django.utils import timezone
 
-    from liaisons.timeline import line, render_note
+    from liaisons.needs.timeline import line, render_note
 
     beijing = datetime(2027, 1, 11, 17, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     utc = beijing.astimezone(ZoneInfo("UTC"))

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from liaisons.models import Need, NeedAttachment, NeedStatus
-from liaisons.uploads import (
+from liaisons.needs.uploads import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS_PER_SUBMISSION,
     clean_original_name,

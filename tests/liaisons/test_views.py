@@ -33,7 +33,7 @@ from liaisons.models import (
     Urgency,
 )
 from liaisons.needs import workflow
-from liaisons.views.actions import ACTIONS, NOT_ON_THE_PAGE
+from liaisons.needs.views.actions import ACTIONS, NOT_ON_THE_PAGE
 from tests import factories
 from tests.liaisons.conftest import (
     action_payload,

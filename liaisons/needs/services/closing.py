@@ -23,7 +23,7 @@ from liaisons.needs.services.common import (
     start_clock,
     take_text,
 )
-from liaisons.timeline import line
+from liaisons.needs.timeline import line
 
 SATISFIED = frozenset({Satisfaction.SATISFIED, Satisfaction.BASICALLY})
 

@@ -29,9 +29,8 @@ from liaisons.exceptions import (
     NeedTransitionError,
 )
 from liaisons.models import Department, EscalationLevel, Liaison, Need, NeedEvent, NeedStatus
-from liaisons.needs import workflow
+from liaisons.needs import deadlines, workflow
 from liaisons.needs.workflow import LIAISON, OVERSEER, SECRETARY, STAFF, NeedAction
-from liaisons.services import deadlines
 
 
 def need_detail_path(need: Need) -> str:
@@ -147,7 +146,7 @@ def log_event(
 ) -> NeedEvent:
     """Append the timeline entry. A move gives `moved_from`, the status it left ("" for a need
     created straight into its status); the entry then records both ends of the move. `note` is
-    what the person typed; `data`, the lines the portal writes itself (liaisons.timeline)."""
+    what the person typed; `data`, the lines the portal writes itself (liaisons.needs.timeline)."""
     return NeedEvent.objects.create(
         need=need,
         actor=actor,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from alliance.core.models import User
 from liaisons.exceptions import NeedActionError
 from liaisons.models import EscalationLevel, Need, NeedEvent, NeedEventAction, NeedStatus
+from liaisons.needs import deadlines
 from liaisons.needs.services.common import (
     begin,
     enterprise_users,
@@ -24,9 +25,8 @@ from liaisons.needs.services.common import (
     save_need,
     take_text,
 )
+from liaisons.needs.timeline import line
 from liaisons.needs.workflow import MAX_RETURNS
-from liaisons.services import deadlines
-from liaisons.timeline import line
 
 
 def need_sign(

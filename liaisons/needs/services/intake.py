@@ -16,6 +16,8 @@ from alliance.core.validators import validate_phone
 from enterprises.models import Enterprise
 from liaisons.exceptions import NeedActionError
 from liaisons.models import Liaison, Need, NeedCategory, NeedEventAction, NeedStatus, Urgency
+from liaisons.needs import deadlines
+from liaisons.needs.numbering import need_number_next
 from liaisons.needs.services.common import (
     begin,
     enterprise_users,
@@ -32,9 +34,7 @@ from liaisons.needs.services.common import (
     start_clock,
     take_text,
 )
-from liaisons.services import deadlines
-from liaisons.services.numbering import need_number_next
-from liaisons.timeline import line
+from liaisons.needs.timeline import line
 
 # Fields a secretary may change while the need is a draft.
 DRAFT_FIELDS = frozenset(

@@ -55,7 +55,7 @@ def need_attach(
     now: datetime | None = None,
     expected_status: str | None = None,
 ) -> NeedAttachment:
-    """Keep a file (already checked by liaisons.uploads) with the need.
+    """Keep a file (already checked by liaisons.needs.uploads) with the need.
 
     The firm's own files are always visible to it; the liaison may keep a file internal.
     """

@@ -16,13 +16,13 @@ from django.views.decorators.http import require_GET
 from alliance.core import workcalendar
 from alliance.core.paginators import estimated_rows
 from alliance.core.viewer import request_is_park_staff, request_navbar_facts
-from liaisons.forms import NeedFilterForm
 from liaisons.models import (
     NEED_OPEN_STATUSES,
     LiaisonAssignment,
     Need,
-    NeedStatus,
 )
+from liaisons.needs import kpis
+from liaisons.needs.access import liaison_of, visible_needs
 from liaisons.needs.clock import (
     amber_horizon,
     mark_deadlines,
@@ -30,23 +30,21 @@ from liaisons.needs.clock import (
     queue_summary,
     with_running_due,
 )
+from liaisons.needs.forms import NeedFilterForm
+from liaisons.needs.rows import escalation_rows, need_rows, rows_reader
+from liaisons.needs.selectors import (
+    inbox_sections,
+    liaison_queue,
+    supervision_counts,
+    supervision_escalations,
+)
 from liaisons.paging import (
     COUNT_CAP,
     BoundedCount,
-    KeysetSection,
-    bounded_counts,
     keyset_page,
     keyset_sections,
     numbered_page,
 )
-from liaisons.rows import escalation_rows, need_rows, rows_reader
-from liaisons.selectors import (
-    escalations_addressed,
-    liaison_queue,
-    visible_needs_to_count,
-)
-from liaisons.services import kpis
-from liaisons.views.access import liaison_of, visible_needs
 
 NEEDS_PER_PAGE = 25
 ESCALATIONS_PER_PAGE = 25
@@ -215,25 +213,7 @@ def need_inbox(request: HttpRequest) -> HttpResponse:
         raise Http404
     now = timezone.now()
     visible = visible_needs(request)
-    # Each ordering has a partial index per status; each section pages on its own cursor
-    # (?submitted-after=…) and shows a bounded count.
-    sections = {
-        "submitted": KeysetSection(
-            visible.filter(status=NeedStatus.SUBMITTED), "accept_due", nullable=True
-        ),
-        "accepted": KeysetSection(
-            visible.filter(status=NeedStatus.ACCEPTED), "accepted_at", nullable=True
-        ),
-        "returns": KeysetSection(visible.filter(status=NeedStatus.RETURN_PENDING), "updated_at"),
-        "extensions": KeysetSection(
-            visible.filter(extension_requested__gt=0, status__in=NEED_OPEN_STATUSES),
-            "resolve_due",
-            nullable=True,
-        ),
-        "return_visits": KeysetSection(
-            visible.filter(status=NeedStatus.REPLIED, rating_due__lt=now), "rating_due"
-        ),
-    }
+    sections = inbox_sections(visible, now=now)
     # The five pages and their badges: two queries (ids and counts, then the rows).
     pages = keyset_sections(
         {name: replace(section, prefix=f"{name}-") for name, section in sections.items()},
@@ -319,12 +299,7 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
     staff, heads, chains = facts.is_park_staff, facts.heads_department, facts.chairs_chain
     if not (staff or heads or chains):
         raise Http404
-    # The ids, not subqueries: PostgreSQL plans the joined page 1 ms faster with a list.
-    escalations = escalations_addressed(
-        departments=list(user.headed_departments.values_list("pk", flat=True)) if heads else None,
-        chains=list(user.chaired_chains.values_list("pk", flat=True)) if chains else None,
-        staff=staff,
-    )
+    escalations = supervision_escalations(user, facts)
     page = keyset_page(
         escalations,
         request.GET,
@@ -334,18 +309,7 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
         rows=escalation_rows,
     )
     now = timezone.now()
-    # Bounded counts ("10,000+"), both in one query: a province-wide COUNT of open needs on
-    # every visit would read hundreds of thousands of rows.
-    # Each count filters every branch of the user's scope (a chief's: their chains' needs on the
-    # (chain, status) index) instead of joining all of their needs against the table.
-    open_needs = Q(status__in=NEED_OPEN_STATUSES)
-    counts = bounded_counts(
-        {
-            "open": visible_needs_to_count(user, open_needs, roles=facts),
-            # Only an open need runs late: its status picks the index, the deadlines filter rows.
-            "overdue": visible_needs_to_count(user, open_needs, check=overdue_q(now), roles=facts),
-        }
-    )
+    counts = supervision_counts(user, facts, now=now)
     return render(
         request,
         "liaisons/need_supervision.html",

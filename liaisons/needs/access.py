@@ -17,11 +17,11 @@ from alliance.core.staff import is_park_staff
 from alliance.core.viewer import request_is_park_staff, request_navbar_facts
 from enterprises.models import Enterprise, EnterpriseContact
 from liaisons.models import Liaison, Need
+from liaisons.needs.selectors import needs_visible_to
 from liaisons.needs.workflow import LIAISON as LIAISON  # the roles' names, for the views
 from liaisons.needs.workflow import OVERSEER as OVERSEER
 from liaisons.needs.workflow import SECRETARY as SECRETARY
 from liaisons.needs.workflow import STAFF as STAFF
-from liaisons.selectors import needs_visible_to
 
 
 @dataclass(frozen=True)

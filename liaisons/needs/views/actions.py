@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from liaisons import forms
 from liaisons.models import Liaison, LiaisonAssignment, Need, NeedTimeLimit
-from liaisons.needs import services, workflow
-from liaisons.views.access import NeedAccess, visible_needs
+from liaisons.needs import forms, services, workflow
+from liaisons.needs.access import NeedAccess, visible_needs
 
 # The table's actions the detail page does not offer: a draft is edited on its own page.
 NOT_ON_THE_PAGE = frozenset({"update_draft"})

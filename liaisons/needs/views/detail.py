@@ -18,13 +18,9 @@ from alliance.core import workcalendar
 from alliance.core.viewer import request_is_park_staff
 from liaisons.action_items.views import need_action_items_panel
 from liaisons.exceptions import NeedActionError
-from liaisons.forms import ActionForm, NeedForm
 from liaisons.models import Need, NeedAttachment, NeedStatus
 from liaisons.needs import services
-from liaisons.needs.clock import amber_horizon, deadline_of
-from liaisons.resources.views import need_resources_panel
-from liaisons.uploads import content_type_for
-from liaisons.views.access import (
+from liaisons.needs.access import (
     SECRETARY,
     NeedAccess,
     access_for,
@@ -33,7 +29,11 @@ from liaisons.views.access import (
     require,
     visible_needs,
 )
-from liaisons.views.actions import ACTIONS, NeedActionSpec, build_form
+from liaisons.needs.clock import amber_horizon, deadline_of
+from liaisons.needs.forms import ActionForm, NeedForm
+from liaisons.needs.uploads import content_type_for
+from liaisons.needs.views.actions import ACTIONS, NeedActionSpec, build_form
+from liaisons.resources.views import need_resources_panel
 
 NEED_FIELDS = ("category", "urgency", "title", "description", "contact_name", "contact_phone")
 
@@ -141,6 +141,32 @@ def _deadline_rows(need: Need) -> list[dict]:
     return [{"label": label, "due": due, "done": done} for label, due, done in rows if due]
 
 
+def _timeline(need: Need, access: NeedAccess) -> tuple[list, list]:
+    """The need's timeline entries and attachments, the public ones only for the firm."""
+    events = need.events.select_related("actor").order_by("created_at", "pk")
+    attachments = need.attachments.select_related("uploaded_by").order_by("created_at", "pk")
+    if access.enterprise_view:
+        events = events.filter(is_public=True)
+        attachments = attachments.filter(is_public=True)
+    return list(events), list(attachments)
+
+
+def _action_forms(
+    request: HttpRequest,
+    need: Need,
+    access: NeedAccess,
+    bound_form: tuple[str, ActionForm] | None,
+) -> list[tuple[NeedActionSpec, ActionForm]]:
+    """The form of every move the viewer may make now; the one just posted keeps its errors."""
+    forms = []
+    for spec in ACTIONS.values():
+        if bound_form and bound_form[0] == spec.name:
+            forms.append((spec, bound_form[1]))
+        elif spec.offered(need, access):
+            forms.append((spec, build_form(spec, need, access, request)))
+    return forms
+
+
 def render_detail(
     request: HttpRequest,
     need: Need,
@@ -149,27 +175,18 @@ def render_detail(
     bound_form: tuple[str, ActionForm] | None = None,
 ) -> HttpResponse:
     now = timezone.now()
-    events = need.events.select_related("actor").order_by("created_at", "pk")
-    attachments = need.attachments.select_related("uploaded_by").order_by("created_at", "pk")
-    if access.enterprise_view:
-        events = events.filter(is_public=True)
-        attachments = attachments.filter(is_public=True)
+    events, attachments = _timeline(need, access)
     today = timezone.localdate()
     # One calendar query for the amber horizon and the years without holidays.
     calendar = workcalendar.Calendar.covering(now, today)
     deadline = deadline_of(need, now=now, horizon=amber_horizon(now, calendar=calendar))
 
-    forms: list[tuple[NeedActionSpec, ActionForm]] = []
-    for spec in ACTIONS.values():
-        if bound_form and bound_form[0] == spec.name:
-            forms.append((spec, bound_form[1]))
-        elif spec.offered(need, access):
-            forms.append((spec, build_form(spec, need, access, request)))
+    forms = _action_forms(request, need, access, bound_form)
     context = {
         "need": need,
         "access": access,
-        "events": list(events),
-        "attachments": list(attachments),
+        "events": events,
+        "attachments": attachments,
         "escalations": (
             [] if access.enterprise_view else list(need.escalations.order_by("created_at", "pk"))
         ),

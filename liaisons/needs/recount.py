@@ -9,7 +9,7 @@ limit, the pauses, an extension) — with the same rule the workflow counts with
 (`deadlines.count_deadline`). The escalation level is kept, as for a pause: the rungs already
 climbed are not repeated, and the next rung's moment follows the moved deadline.
 
-Each need whose deadlines moved gets a timeline entry (lines of liaisons.timeline: each
+Each need whose deadlines moved gets a timeline entry (lines of liaisons.needs.timeline: each
 deadline's old and new moments, worded when shown); its liaison is told when one of the
 liaison's deadlines came earlier, since the liaison planned for the later date. Needs are read
 in batches of locked rows, in id order, and each batch is written with a few bulk statements, so
@@ -27,9 +27,9 @@ from alliance.core import broker
 from alliance.core.notifications import notify_many
 from alliance.core.rowwrites import update_rows
 from liaisons.models import Need, NeedEvent, NeedEventAction
+from liaisons.needs import deadlines
 from liaisons.needs.services.common import need_message
-from liaisons.services import deadlines
-from liaisons.timeline import NeedDeadline, line
+from liaisons.needs.timeline import NeedDeadline, line
 
 # Needs locked, counted and written per transaction.
 RECOUNT_BATCH = 1_000

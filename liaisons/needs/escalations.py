@@ -38,13 +38,13 @@ from liaisons.models import (
     NeedEvent,
     NeedEventAction,
 )
+from liaisons.needs import deadlines
 from liaisons.needs.services.common import (
     liaison_users,
     need_message,
     park_staff_users,
 )
-from liaisons.services import deadlines
-from liaisons.timeline import line
+from liaisons.needs.timeline import line
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ UNSCHEDULED = Q(
 
 
 def escalation_note(level: int, due: datetime) -> dict:
-    """The timeline's line (liaisons.timeline) of a rung claimed against the deadline `due`."""
+    """The timeline's line (liaisons.needs.timeline) of a rung claimed against the deadline
+    `due`."""
     return line("escalation", level=level, due=due)
 
 

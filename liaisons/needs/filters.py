@@ -7,9 +7,9 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from liaisons.forms import NeedFilterForm
 from liaisons.models import Need
 from liaisons.needs.clock import overdue_q
+from liaisons.needs.forms import NeedFilterForm
 
 
 def filter_needs(

@@ -1,6 +1,6 @@
 """Time limits (working hours per category × urgency) turned into absolute due datetimes.
 
-The limits live in `NeedTimeLimit` (seeded from `liaisons.timelimits`, edited by staff). Every
+The limits live in `NeedTimeLimit` (seeded from `liaisons.needs.timelimits`, edited by staff). Every
 computation goes through the Chinese working-day calendar, and each result says whether it had
 to guess a year's holidays (`estimated`), which the need keeps in `deadline_estimated`.
 

@@ -1,4 +1,5 @@
-"""Forms of the needs pages. Validation only: every write goes through liaisons.services."""
+"""Forms of the needs pages. Validation only: every write goes through the need services
+(liaisons.needs.services)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise
 from liaisons.models import Liaison, Need, NeedCategory, NeedStatus, Satisfaction, Urgency
-from liaisons.uploads import (
+from liaisons.needs.uploads import (
     ALLOWED_EXTENSIONS_LABEL,
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS_PER_SUBMISSION,
@@ -29,7 +30,7 @@ class MultipleFileInput(forms.FileInput):
 
 
 class AttachmentsField(forms.FileField):
-    """Several files in one input; each is checked by liaisons.uploads."""
+    """Several files in one input; each is checked by liaisons.needs.uploads."""
 
     widget = MultipleFileInput
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from django.db.models import Case, F, Q, QuerySet, When
@@ -13,8 +13,6 @@ from chains.models import IndustryChain
 from enterprises.models import EnterpriseContact
 from liaisons.models import (
     NEED_OPEN_STATUSES,
-    ActionItem,
-    ActionItemParticipant,
     Department,
     EscalationLevel,
     Liaison,
@@ -23,7 +21,8 @@ from liaisons.models import (
     NeedEscalation,
     NeedStatus,
 )
-from liaisons.paging import BoundedCount, bounded_count
+from liaisons.needs.clock import overdue_q
+from liaisons.paging import BoundedCount, KeysetSection, bounded_count, bounded_counts
 
 
 class HeldRoles(Protocol):
@@ -227,38 +226,50 @@ def count_visible_needs(user, where: Q, *, cap: int | None = None, **scope) -> B
     return BoundedCount(0, False) if rows is None else bounded_count(rows, cap)
 
 
-def action_items_visible_to(
-    user, *, staff: bool | None = None, today: date | None = None
-) -> QuerySet[ActionItem]:
-    """Every action item `user` may see, and no other; every projects page starts here.
+def inbox_sections(visible: QuerySet[Need], *, now: datetime) -> dict[str, KeysetSection]:
+    """Park staff's inbox: the five sections waiting for a staff decision. Each ordering has a
+    partial index per status; each section pages on its own cursor and shows a bounded count."""
+    return {
+        "submitted": KeysetSection(
+            visible.filter(status=NeedStatus.SUBMITTED), "accept_due", nullable=True
+        ),
+        "accepted": KeysetSection(
+            visible.filter(status=NeedStatus.ACCEPTED), "accepted_at", nullable=True
+        ),
+        "returns": KeysetSection(visible.filter(status=NeedStatus.RETURN_PENDING), "updated_at"),
+        "extensions": KeysetSection(
+            visible.filter(extension_requested__gt=0, status__in=NEED_OPEN_STATUSES),
+            "resolve_due",
+            nullable=True,
+        ),
+        "return_visits": KeysetSection(
+            visible.filter(status=NeedStatus.REPLIED, rating_due__lt=now), "rating_due"
+        ),
+    }
 
-    - park staff: all items;
-    - the owner: their own;
-    - a chain chief: the items of the chain(s) they chair;
-    - a liaison: the items their actively assigned firms take part in;
-    - an enterprise's contact (secretary): the items their firm takes part in (read only);
-    - a department head: the items owned by the department's liaisons;
-    - anybody else: none.
-    One SQL statement of subqueries (no DISTINCT needed); the only other query is the staff check
-    (skipped when the caller already knows it: `staff`).
-    """
-    if not (user.is_authenticated and user.is_active):
-        return ActionItem.objects.none()
-    if is_park_staff(user) if staff is None else staff:
-        return ActionItem.objects.all()
-    today = today or timezone.localdate()
-    active = Q(until__isnull=True) | Q(until__gte=today)
-    firms = Q(enterprise__in=EnterpriseContact.objects.filter(user=user).values("enterprise")) | Q(
-        enterprise__in=LiaisonAssignment.objects.filter(active, liaison__user=user).values(
-            "enterprise"
-        )
+
+def supervision_escalations(user, roles: HeldRoles) -> QuerySet[NeedEscalation]:
+    """The escalations addressed to a chain chief, a department head or park staff. The ids of
+    their departments and chains, not subqueries: PostgreSQL plans the joined page faster with
+    a list."""
+    heads, chains = roles.heads_department, roles.chairs_chain
+    return escalations_addressed(
+        departments=list(user.headed_departments.values_list("pk", flat=True)) if heads else None,
+        chains=list(user.chaired_chains.values_list("pk", flat=True)) if chains else None,
+        staff=roles.is_park_staff,
     )
-    chaired = ActionItem.chains.through.objects.filter(industrychain__chief=user).values(
-        "actionitem"
-    )
-    return ActionItem.objects.filter(
-        Q(owner=user)
-        | Q(pk__in=chaired)
-        | Q(pk__in=ActionItemParticipant.objects.filter(firms).values("action_item"))
-        | Q(owner__in=Liaison.objects.filter(department__head=user).values("user"))
+
+
+def supervision_counts(user, roles: HeldRoles, *, now: datetime) -> dict[str, BoundedCount]:
+    """The open and overdue needs in the viewer's scope as bounded counts ("10,000+"), both in one
+    query: a province-wide COUNT of open needs on every visit would read hundreds of thousands of
+    rows. Each count filters every branch of the scope (a chief's: their chains' needs on the
+    (chain, status) index) instead of joining all of their needs against the table; only an open
+    need runs late, so its status picks the index and the deadlines filter rows."""
+    open_needs = Q(status__in=NEED_OPEN_STATUSES)
+    return bounded_counts(
+        {
+            "open": visible_needs_to_count(user, open_needs, roles=roles),
+            "overdue": visible_needs_to_count(user, open_needs, check=overdue_q(now), roles=roles),
+        }
     )

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from alliance.core.xlsx import Sheet, xlsx_response
-from liaisons.filters import filter_needs
 from liaisons.models import NeedCategory, NeedStatus, Satisfaction, Urgency
+from liaisons.needs.access import visible_needs
 from liaisons.needs.clock import overdue_q
-from liaisons.views.access import visible_needs
+from liaisons.needs.filters import filter_needs
 
 EXPORT_CHUNK = 1000  # rows per fetch from the database cursor: the memory bound of an export
 

@@ -1,0 +1,1 @@
+"""The needs pages: the lists (`pages`), one need (`detail`), the moves (`actions`), the export."""

@@ -1,1 +1,0 @@
-"""The needs pages. Lists in `pages`, one need in `needs`, the moves in `actions`."""
