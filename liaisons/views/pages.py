@@ -59,7 +59,7 @@ KPI_CACHE_SECONDS = 300
 def _whole_table_count(request: HttpRequest) -> BoundedCount | None:
     """Park staff's unfiltered list is every need but the drafts: when PostgreSQL's estimate of
     the table is twice the cap, the list is certainly longer than the cap, and counting 10,001
-    index entries on every visit (2–3 ms) says nothing more. None: count."""
+    index entries on every visit (docs/benchmarks.md) says nothing more. None: count."""
     if not request_is_park_staff(request):
         return None
     estimate = estimated_rows(Need)
@@ -319,7 +319,8 @@ def need_supervision(request: HttpRequest) -> HttpResponse:
     staff, heads, chains = facts.is_park_staff, facts.heads_department, facts.chairs_chain
     if not (staff or heads or chains):
         raise Http404
-    # The ids, not subqueries: PostgreSQL plans the joined page 1 ms faster with a list.
+    # The ids, not subqueries: PostgreSQL plans the joined page faster with a list
+    # (docs/benchmarks.md).
     escalations = escalations_addressed(
         departments=list(user.headed_departments.values_list("pk", flat=True)) if heads else None,
         chains=list(user.chaired_chains.values_list("pk", flat=True)) if chains else None,
