@@ -140,15 +140,14 @@ def get_database(name: str, default: str) -> dict:
     else:
         config["CONN_MAX_AGE"] = 60
         config["CONN_HEALTH_CHECKS"] = True
-        # The portal's statements are short lookups on indexes. A parallel plan costs more to
-        # start (two worker processes per Gather) than it saves: a liaison's queue took 17 ms
-        # with parallel workers and 1 ms without. JIT compiling is the same trade on a larger
-        # scale. The few big aggregates (dashboard summaries, weekly reports) are rebuilt by
-        # beat. A random page read costs about what a sequential one does when the tables sit
-        # in memory or on SSD (PostgreSQL's documentation suggests 1.1 there; its default of 4
-        # models spinning disks): with 4, a page of 44 needs hashed all 2,000 firms to join
-        # their names (0.65 ms) instead of looking up 44 (0.23 ms). A URL's own `?options=`
-        # wins.
+        # The portal's statements are short lookups on indexes. A parallel plan costs more to start
+        # (two worker processes per Gather) than it saves: a liaison's queue was many times slower
+        # with parallel workers (docs/benchmarks.md). JIT compiling is the same trade on a larger
+        # scale. The few big aggregates (dashboard summaries, weekly reports) are rebuilt by beat. A
+        # random page read costs about what a sequential one does when the tables sit in memory or
+        # on SSD (PostgreSQL's documentation suggests 1.1 there; its default of 4 models spinning
+        # disks): with 4, a page of needs hashed every firm to join their names instead of looking
+        # up the page's few, a slower plan (docs/benchmarks.md). A URL's own `?options=` wins.
         options = config.setdefault("OPTIONS", {})
         options.setdefault("options", PG_SESSION_OPTIONS)
     return config

@@ -282,7 +282,7 @@ class NeedAdmin(LargeTableAdminMixin, HistoryAdmin):
     ordering = ("-created_at", "-pk")
     # Sortable only where an index gives the order (alliance.core.paginators): newest first, the
     # default, and the need number. A title, firm, status or deadline header sorted every need
-    # of the province (3 million rows; 8 s for the title) on each page: the filters narrow
+    # of the province on each page (docs/benchmarks.md): the filters narrow
     # by those instead.
     sortable_by = ("number",)
     inlines = (NeedEventInline, NeedAttachmentInline)
@@ -337,8 +337,8 @@ class NeedAdmin(LargeTableAdminMixin, HistoryAdmin):
     def get_search_results(self, request, queryset, search_term):
         """A need number, or the start of one (`XQ-2026-01`), is looked up on the number's
         index; any other text is matched in the number, title, firm and contact as Django
-        does. Matching `%XQ-2026-01%` in four columns read all 3 million needs at province
-        scale (8 s a search); the prefix reads the index (docs/benchmarks.md)."""
+        does. Matching `%XQ-2026-01%` in four columns read every need of a province-sized
+        table on each search; the prefix reads the index (docs/benchmarks.md)."""
         term = search_term.strip().upper()
         if NUMBER_PREFIX.fullmatch(term):
             return queryset.filter(number__startswith=term), False

@@ -1,8 +1,8 @@
 """Choice labels for long lists, looked up in a dict per language.
 
 `need.get_status_display()` rebuilds a dict of all the field's choices on every call and
-hashes each lazy label (a translation lookup per choice): three such fields on 25 rows cost
-about a fifth of a list page's CPU. `choice_labels` gives the same translated labels from a
+hashes each lazy label (a translation lookup per choice): the cost grows with fields × rows ×
+choices (measured in docs/benchmarks.md). `choice_labels` gives the same translated labels from a
 dict built once per field and language (bench/; `need_tags.need_items` reads it)."""
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 Every admin page builds the list of all registered models and the user's permissions on each
 (`AdminSite.each_context` → `get_app_list`) for the navigation sidebar, whether it shows or not:
-2 ms of a changelist's 16 at ×1 (docs/benchmarks.md). Here the list is built only when a
-template reads it (the index and app pages), and the sidebar is off: it repeated on every page,
-at 40 models, the index page's list, which the breadcrumbs lead to (docs/decisions.md).
+a noticeable share of a changelist's time (measured in docs/benchmarks.md). Here the list is
+built only when a template reads it (the index and app pages), and the sidebar is off: it
+repeated on every page, at 40 models, the index page's list, which the breadcrumbs lead to
+(docs/decisions.md).
 """
 
 from __future__ import annotations

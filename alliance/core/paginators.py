@@ -13,9 +13,9 @@ list filter instead (`DateFieldListFilter` makes no query).
 
 Such a changelist is sorted only as an index can give it: its default ordering, plus the
 columns its admin lists in `sortable_by` (none unless it says so). Sorting a column without an
-index sorts the whole table for each page (a need's title at province scale: 8 s); Django's
-`sortable_by` only hides the header links, so `IndexOrderedChangeList` also ignores a `?o=`
-for any other column.
+index sorts the whole table for each page (a need's title on a province-sized table:
+docs/benchmarks.md); Django's `sortable_by` only hides the header links, so
+`IndexOrderedChangeList` also ignores a `?o=` for any other column.
 """
 
 from __future__ import annotations

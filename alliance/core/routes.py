@@ -1,8 +1,8 @@
 """URLs of many rows of one list, reversed once.
 
-`reverse()` resolves the route and quotes its arguments on every call (≈ 12 µs): on a list that
-links each of its rows to the row's page it is run 25–50 times a request for URLs that differ
-only by an integer id.
+`reverse()` resolves the route and quotes its arguments on every call (docs/benchmarks.md):
+on a list that links each of its rows to the row's page it is run 25–50 times a request for
+URLs that differ only by an integer id.
 """
 
 from __future__ import annotations

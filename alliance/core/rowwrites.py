@@ -1,8 +1,9 @@
 """Writing a few fields of many rows in one statement.
 
 Django's `bulk_update` builds one `When` expression per row and field and resolves each through
-the ORM (about 2 ms a row in a profiled escalation sweep: a second for 500 needs). The sweeps
-write plain values to a known set of rows, so they say it in SQL directly:
+the ORM, a cost that grows with the rows times the fields (measured on an escalation sweep in
+docs/benchmarks.md). The sweeps write plain values to a known set of rows, so they say it in
+SQL directly:
 
     UPDATE t SET f = CAST(CASE id WHEN %s THEN %s … END AS <f's column type>) WHERE id IN (…)
 

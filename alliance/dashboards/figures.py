@@ -205,7 +205,8 @@ def _chain_members_and_party(chain: IndustryChain) -> tuple[dict[str, Any], dict
     """The chain's firms by role and their party organizations and members, in one query.
 
     Per member firm, its organizations through the enterprise index (a firm is in a chain once):
-    at ×100 the planner otherwise hashes all 200,000 organizations for one chain's thousand."""
+    on a province-sized table the planner otherwise hashes every organization of the province
+    for one chain's few (docs/benchmarks.md)."""
     per_firm = PartyOrganization.objects.filter(enterprise=OuterRef("enterprise")).order_by()
     counts = (
         chain.memberships.order_by()
@@ -491,8 +492,8 @@ def chain_dashboard(chain: IndustryChain, *, now: datetime | None = None) -> dic
 def _chain_figures() -> dict[int, tuple[int, int, int]]:
     """Per chain: memberships, and the party organizations of its member firms with their
     members, in one pass. The organizations are counted per firm first and then joined to the
-    memberships (at ×100, 200,000 organizations: 25 ms where joining every organization to every
-    membership and then grouping takes 150 ms, and a correlated count per chain 250 ms)."""
+    memberships: cheaper than joining every organization to every membership and then grouping,
+    or a correlated count per chain (measured in docs/benchmarks.md)."""
     quote = connection.ops.quote_name
     memberships = quote(ChainMembership._meta.db_table)
     organizations = quote(PartyOrganization._meta.db_table)
@@ -535,9 +536,10 @@ def _chain_rows(needs_per_chain: dict[int, dict[str, int]]) -> list[dict[str, An
 
 
 # --- The needs summary ---------------------------------------------------------------------------
-# At ×100 (3M needs) counting the needs twice takes seconds; the park overview reads the counts a
-# beat task made ahead (`refresh_need_summary`). A summary older than SUMMARY_MAX_AGE, or none
-# yet, is not shown: the overview then counts the needs itself, slower but never stale.
+# On a province-sized table counting the needs twice outlasts the page (docs/benchmarks.md); the
+# park overview reads the counts a beat task made ahead (`refresh_need_summary`). A summary older
+# than SUMMARY_MAX_AGE, or none yet, is not shown: the overview then counts the needs itself, slower
+# but never stale.
 SUMMARY_MAX_AGE = timedelta(minutes=30)
 
 

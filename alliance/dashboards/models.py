@@ -47,8 +47,9 @@ class NeedDashboardSummary(models.Model):
 
 class MeetingDashboardSummary(models.Model):
     """The park overview's meetings per month (held, invitations not declined, check-ins),
-    counted ahead with the needs summary in the same transaction: at ×100 the twelve months join
-    some 700,000 invitations, which takes longer than the whole page may."""
+    counted ahead with the needs summary in the same transaction: on a province-sized table the
+    twelve months join every invitation of the year, which takes longer than the whole page may
+    (docs/benchmarks.md)."""
 
     month = models.DateField()
     held = models.PositiveIntegerField()

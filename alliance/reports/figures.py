@@ -349,7 +349,7 @@ def _grouped_figures(start: datetime, end: datetime) -> dict:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The plan's cost (a subquery per need and column) makes PostgreSQL JIT-compile it:
-            # 6 s of compiling for 0.2 s of running on 30,000 needs. Off for this transaction.
+            # compiling takes far longer than running (docs/benchmarks.md). Off here.
             cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]

@@ -462,10 +462,10 @@ def due_soon_q(now: datetime, horizon: datetime) -> Q:
 def _running_clock_sql(alias: str) -> dict[str, RawSQL]:
     """The two CASEs compiled once per database into SQL on `liaisons_need`'s own columns.
 
-    The queue compiled each nine-branch CASE on every request (a third of its CPU). The SQL
-    names the table `liaisons_need` itself: use it on a queryset of needs whose table is not
-    aliased (the main query; `queue_summary` wraps the main query's SQL), never inside a
-    subquery Django would relabel."""
+    The queue compiled each nine-branch CASE on every request, a large share of its time
+    (docs/benchmarks.md). The SQL names the table `liaisons_need` itself: use it on a queryset of
+    needs whose table is not aliased (the main query; `queue_summary` wraps the main query's SQL),
+    never inside a subquery Django would relabel."""
     query = Need.objects.annotate(
         running_due=running_deadline_expr(), running_kind=running_kind_expr()
     ).query

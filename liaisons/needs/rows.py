@@ -4,8 +4,8 @@ plain tuples.
 A list row shows a need's number, category, firm, title, liaison, urgency, status and running
 deadline. Reading it as a `Need` with its firm, liaison and liaison's user (`select_related`)
 builds four model instances from about ninety columns — the user's password hash included — for
-the twenty columns shown: on a page of 25 needs that is twice the CPU of the page's query and a
-third of the page (docs/benchmarks.md). `need_rows` reads only those columns, in one
+the twenty columns shown: on a page of needs that costs more than the page's query itself
+(measured in docs/benchmarks.md). `need_rows` reads only those columns, in one
 query, into `NeedRow`s that `deadlines.deadline_of` and `need_tags.need_items` read like needs.
 """
 
@@ -139,6 +139,6 @@ class EscalationRow:
 def escalation_rows(queryset: QuerySet) -> list[EscalationRow]:
     """The escalations of `queryset` (its filters, order and slice) as `EscalationRow`s, in one
     query: the supervision page read each with its need, firm, department, liaison and the
-    liaison's user as six model instances (a third of the page)."""
+    liaison's user as six model instances, a large share of the page (docs/benchmarks.md)."""
     lookups = [lookup for _name, lookup in _ESCALATION_COLUMNS] + list(_NEED_LIAISON_NAME)
     return [EscalationRow(values) for values in queryset.values_list(*lookups)]

@@ -65,7 +65,7 @@ def _need_scope(
         return [own_enterprise() | not_draft], True
     today = today or timezone.localdate()
     liaison = roles is None or roles.is_liaison
-    # Each branch is built only for a role held: its subquery costs ≈ 0.1 ms to build, and a
+    # Each branch is built only for a role held: each subquery costs time to build, and a
     # page's facts usually name one role.
     branches = [
         (roles is None or roles.is_secretary, own_enterprise),
@@ -146,8 +146,8 @@ def liaison_queue(liaison: Liaison | int) -> QuerySet[Need]:
     branch of `needs_visible_to`), and no open status is a draft: so the queue is exactly
     `needs_visible_to(liaison.user).filter(liaison=liaison, status__in=NEED_OPEN_STATUSES)`
     (a test holds the two equal), read from the (liaison, status) index alone instead of
-    intersected with the UNION of the liaison's scope (3 ms of planning and 4 ms of execution
-    at ×1 for the busiest liaison's 125 open needs)."""
+    intersected with the UNION of the liaison's scope, whose planning alone costs about as much
+    as running it (measured in docs/benchmarks.md)."""
     if NeedStatus.DRAFT in NEED_OPEN_STATUSES:  # pragma: no cover - guards the reasoning above
         raise AssertionError("a draft is never part of a liaison's scope")
     return Need.objects.filter(liaison=liaison, status__in=NEED_OPEN_STATUSES)
@@ -165,7 +165,7 @@ def escalations_addressed(
 
     A rung records whom it went to (`NeedEscalation.chain` / `.department`, the need's when it
     was claimed), so each list is read from its own index, newest first; reading every 督办 and
-    joining its need to find a chain's took 2 ms at one park and grew with the province. The
+    joining its need to find a chain's grew with the province (docs/benchmarks.md). The
     need must still be in that chain or department — what the person may open
     (`needs_visible_to`: a head sees the department's needs, a chief the chain's) — and not a
     draft (a rung is raised on an overdue open need, never on a draft); a test holds the
@@ -199,12 +199,13 @@ def visible_needs_to_count(
     it (a chief's open needs: `(chain, status)`) and never looks the needs up again by primary
     key. `check` is tested row by row on what `where` found, never used to choose an index: an
     OR of deadlines (`overdue_q`) would otherwise become a BitmapOr over every open need of the
-    province (≈1.3 million at ×100) to be ANDed with the chief's 15,000. Give `where` the
+    province to be ANDed with the chief's few thousand. Give `where` the
     indexable part (a status list) and `check` the rest. (Park staff have one branch, the
     whole table: there the check may pick an index.)
 
-    docs/benchmarks.md §5: at ×100 each of the supervision page's two counts joined a
-    chief's whole chain against the table, ≈165 ms each; now 7–10 ms."""
+    Each of the supervision page's two counts used to join a chief's whole chain against the
+    table; now each reads the role's index (measured in docs/benchmarks.md, "Supervision
+    page")."""
     scope, whole_table = _need_scope(user, staff=staff, today=today, roles=roles)
     if not scope:
         return None

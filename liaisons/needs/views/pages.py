@@ -57,7 +57,7 @@ KPI_CACHE_SECONDS = 300
 def _whole_table_count(request: HttpRequest) -> BoundedCount | None:
     """Park staff's unfiltered list is every need but the drafts: when PostgreSQL's estimate of
     the table is twice the cap, the list is certainly longer than the cap, and counting 10,001
-    index entries on every visit (2–3 ms) says nothing more. None: count."""
+    index entries on every visit (docs/benchmarks.md) says nothing more. None: count."""
     if not request_is_park_staff(request):
         return None
     estimate = estimated_rows(Need)
