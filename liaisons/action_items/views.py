@@ -7,22 +7,13 @@ item outside a person's scope, or a page their role does not have, answers 404.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import (
-    Case,
-    F,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
 )
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alliance.core.viewer import request_is_park_staff
-from alliance.core.xlsx import Sheet, xlsx_response
-from chains.models import IndustryChain
+from alliance.core.xlsx import xlsx_response
 from liaisons.action_items import services
+from liaisons.action_items.exports import action_item_sheet
 from liaisons.action_items.forms import (
     ActionItemFilterForm,
     ActionItemForm,
@@ -42,7 +33,12 @@ from liaisons.action_items.forms import (
     ProgressForm,
     StatusForm,
 )
-from liaisons.action_items.selectors import action_items_visible_to
+from liaisons.action_items.selectors import (
+    action_items_visible_to,
+    chains_prefetch,
+    filter_action_items,
+    participants_prefetch,
+)
 from liaisons.exceptions import ActionItemError
 from liaisons.models import (
     ACTION_ITEM_TRANSITIONS,
@@ -50,7 +46,6 @@ from liaisons.models import (
     ActionItemKind,
     ActionItemMilestone,
     ActionItemParticipant,
-    ActionItemProgress,
     ActionItemStatus,
     Need,
 )
@@ -100,84 +95,16 @@ def _require(allowed: bool) -> None:
 # --- The list and its export -----------------------------------------------------------------
 
 
-def _progress_percent() -> Case:
-    """How far an item has come: 100 when it is done (its last report may say 40 % from weeks
-    before), otherwise the percentage of its latest report that gave one (a cancelled item keeps
-    the progress it had reached)."""
-    latest = Subquery(
-        ActionItemProgress.objects.filter(action_item=OuterRef("pk"), percent__isnull=False)
-        .order_by("-created_at", "-pk")
-        .values("percent")[:1],
-        output_field=IntegerField(),
-    )
-    return Case(
-        When(status=ActionItemStatus.DONE, then=Value(100)),
-        default=latest,
-        output_field=IntegerField(),
-    )
-
-
-def filtered_items(request: HttpRequest, filters: ActionItemFilterForm) -> QuerySet[ActionItem]:
-    """The visible items narrowed by the list's filters, open ones first, nearest due first."""
-    today = timezone.localdate()
-    items = _visible(request)
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["status"] == "open":
-            items = items.filter(status__in=services.OPEN_STATUSES)
-        elif data["status"]:
-            items = items.filter(status=data["status"])
-        if data["kind"]:
-            items = items.filter(kind=data["kind"])
-        if data["chain"]:
-            items = items.filter(
-                pk__in=ActionItem.chains.through.objects.filter(industrychain=data["chain"]).values(
-                    "actionitem"
-                )
-            )
-        if data["overdue"]:
-            items = items.filter(services.overdue_q(today))
-        if data["mine"]:
-            items = items.filter(owner=request.user)
-        if data["q"].strip():
-            text = data["q"].strip()
-            firms = ActionItemParticipant.objects.filter(enterprise__name__icontains=text)
-            items = items.filter(
-                Q(title__icontains=text)
-                | Q(description__icontains=text)
-                | Q(pk__in=firms.values("action_item"))
-            )
-    return items.annotate(
-        is_closed=Case(
-            When(status__in=services.CLOSED_STATUSES, then=1),
-            default=0,
-            output_field=IntegerField(),
-        ),
-        progress_percent=_progress_percent(),
-    ).order_by("is_closed", F("due_date").asc(nulls_last=True), "-pk")
-
-
-def _participants_prefetch() -> Prefetch:
-    return Prefetch(
-        "participants",
-        queryset=ActionItemParticipant.objects.select_related("enterprise").order_by(
-            "role", "enterprise__name"
-        ),
-    )
-
-
-def _chains_prefetch() -> Prefetch:
-    return Prefetch("chains", queryset=IndustryChain.objects.order_by("order", "code"))
-
-
 @login_required
 @require_GET
 def action_item_list(request: HttpRequest) -> HttpResponse:
     filters = ActionItemFilterForm(request.GET or None)
     items = (
-        filtered_items(request, filters)
+        filter_action_items(
+            _visible(request), filters, user=request.user, today=timezone.localdate()
+        )
         .select_related("owner", "origin_need", "decision__event")
-        .prefetch_related(_chains_prefetch(), _participants_prefetch())
+        .prefetch_related(chains_prefetch(), participants_prefetch())
     )
     page = Paginator(items, PROJECTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -195,65 +122,19 @@ def action_item_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _export_rows(items: QuerySet[ActionItem], today: date):
-    yes, no = _("yes"), _("no")
-    for item in items.iterator(chunk_size=2000):
-        participants = list(item.participants.all())
-        lead = [p.enterprise.name for p in participants if p.role == "lead"]
-        partners = [p.enterprise.name for p in participants if p.role != "lead"]
-        overdue = item.status in services.OPEN_STATUSES and item.due_date and item.due_date < today
-        yield (
-            item.pk,
-            item.title,
-            item.get_kind_display(),
-            item.get_status_display(),
-            yes if overdue else no,
-            item.owner.get_full_name() if item.owner_id else "",
-            item.due_date,
-            "、".join(chain.name for chain in item.chains.all()),
-            "、".join(lead),
-            "、".join(partners),
-            item.origin_need.number if item.origin_need_id else "",
-            item.progress_percent,
-            item.outcome,
-            item.outcome_amount,
-            timezone.localtime(item.created_at),
-        )
-
-
 @login_required
 @require_GET
 def action_item_export(request: HttpRequest) -> HttpResponse:
     """The list as .xlsx with the filters applied, streamed (memory does not grow with rows)."""
     filters = ActionItemFilterForm(request.GET or None)
     items = (
-        filtered_items(request, filters)
+        filter_action_items(
+            _visible(request), filters, user=request.user, today=timezone.localdate()
+        )
         .select_related("owner", "origin_need")
-        .prefetch_related(_chains_prefetch(), _participants_prefetch())
+        .prefetch_related(chains_prefetch(), participants_prefetch())
     )
-    headers = [
-        _("No."),
-        _("Title"),
-        _("Type"),
-        _("Status"),
-        _("Overdue"),
-        _("Owner"),
-        _("Due date"),
-        _("Industry chains"),
-        _("Lead enterprise"),
-        _("Partner enterprises"),
-        _("Origin need"),
-        _("Progress (%)"),
-        _("Outcome"),
-        _("Outcome amount (100 million yuan)"),
-        _("Created at"),
-    ]
-    sheet = Sheet(
-        title=_("Action items"),
-        headers=headers,
-        rows=_export_rows(items, timezone.localdate()),
-        widths=[8, 40, 14, 10, 8, 10, 12, 18, 28, 40, 16, 10, 40, 14, 18],
-    )
+    sheet = action_item_sheet(items, timezone.localdate())
     filename = f"action-items-{timezone.localdate():%Y%m%d}.xlsx"
     return xlsx_response(filename, sheet)
 
