@@ -274,3 +274,15 @@ def supervision_counts(user, roles: HeldRoles, *, now: datetime) -> dict[str, Bo
             "overdue": visible_needs_to_count(user, open_needs, check=overdue_q(now), roles=roles),
         }
     )
+
+
+def merge_candidates(visible: QuerySet[Need], need: Need, *, limit: int = 20) -> QuerySet[Need]:
+    """The needs `need` may be merged into: the same firm's, visible to the viewer, not merged,
+    rejected or a draft; newest first."""
+    return (
+        visible.filter(enterprise_id=need.enterprise_id)
+        .exclude(pk=need.pk)
+        .exclude(status__in=[NeedStatus.MERGED, NeedStatus.REJECTED, NeedStatus.DRAFT])
+        .only("pk", "number", "title")
+        .order_by("-created_at")[:limit]
+    )

@@ -31,6 +31,7 @@ from liaisons.needs.access import (
 )
 from liaisons.needs.clock import amber_horizon, deadline_of
 from liaisons.needs.forms import ActionForm, NeedForm
+from liaisons.needs.selectors import merge_candidates
 from liaisons.needs.uploads import content_type_for
 from liaisons.needs.views.actions import ACTIONS, NeedActionSpec, build_form
 from liaisons.resources.views import need_resources_panel
@@ -204,14 +205,7 @@ def render_detail(
         "action_items_panel": need_action_items_panel(request, need, access),
     }
     if any(spec.name == "merge" for spec, _form in forms):
-        context["merge_candidates"] = list(
-            visible_needs(request)
-            .filter(enterprise_id=need.enterprise_id)
-            .exclude(pk=need.pk)
-            .exclude(status__in=[NeedStatus.MERGED, NeedStatus.REJECTED, NeedStatus.DRAFT])
-            .only("pk", "number", "title")
-            .order_by("-created_at")[:20]
-        )
+        context["merge_candidates"] = list(merge_candidates(visible_needs(request), need))
     return render(request, "liaisons/need_detail.html", context)
 
 
