@@ -4,6 +4,7 @@ filters and its prefetches."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import (
     Case,
@@ -22,7 +23,6 @@ from django.utils import timezone
 from alliance.core.staff import is_park_staff
 from chains.models import IndustryChain
 from enterprises.models import EnterpriseContact
-from liaisons.action_items.forms import ActionItemFilterForm
 from liaisons.action_items.services import CLOSED_STATUSES, OPEN_STATUSES, overdue_q
 from liaisons.models import (
     ActionItem,
@@ -32,6 +32,9 @@ from liaisons.models import (
     Liaison,
     LiaisonAssignment,
 )
+
+if TYPE_CHECKING:
+    from liaisons.action_items.forms import ActionItemFilterForm
 
 
 def action_items_visible_to(

@@ -22,7 +22,6 @@ from liaisons.action_items.services.common import (
     MOVE_HINTS,
     NOT_A_PROJECT,
     OPEN_STATUSES,
-    OVERDUE_BATCH,
     TEXT_MAX,
     TITLE_MAX,
     action_item_path,
@@ -41,6 +40,7 @@ from liaisons.action_items.services.items import (
     action_item_update,
 )
 from liaisons.action_items.services.overdue import (
+    OVERDUE_BATCH,
     action_items_warn_overdue,
     overdue_q,
 )

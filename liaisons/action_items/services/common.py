@@ -52,7 +52,6 @@ AMOUNT_MAX = Decimal("99999999.99")
 MILESTONES_MAX = 50
 # simple-history keeps the reason of a change in a 100-character column.
 CHANGE_REASON_MAX = 100
-OVERDUE_BATCH = 500
 
 # Moves refused with a sentence that says what to do instead (the rest get the generic one).
 MOVE_HINTS = {

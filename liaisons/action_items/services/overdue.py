@@ -12,14 +12,10 @@ from django.utils import timezone
 
 from alliance.core.notifications import notify
 from alliance.core.rowwrites import claim_rows
-from liaisons.action_items.services.common import (
-    OPEN_STATUSES,
-    OVERDUE_BATCH,
-    action_item_path,
-)
-from liaisons.models import (
-    ActionItem,
-)
+from liaisons.action_items.services.common import OPEN_STATUSES, action_item_path
+from liaisons.models import ActionItem
+
+OVERDUE_BATCH = 500  # items claimed per transaction
 
 # --- Overdue warning (beat) ------------------------------------------------------------------
 
